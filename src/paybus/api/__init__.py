@@ -1,0 +1,1 @@
+"""The ASGI application: thin routes that parse, call the runtime and serialize."""

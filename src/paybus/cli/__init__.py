@@ -1,0 +1,1 @@
+"""The command line: thin, calls the same services or the HTTP API."""

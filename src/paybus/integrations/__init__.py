@@ -1,0 +1,1 @@
+"""The edges: webhook ingress, notification channels, processor API clients."""

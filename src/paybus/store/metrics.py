@@ -1,0 +1,23 @@
+"""Prometheus metrics of the storage layer, shared by both engines."""
+
+from __future__ import annotations
+
+from prometheus_client import Counter, Histogram
+
+UNITS = Counter(
+    "paybus_store_units_total",
+    "Units of work run by the store, by engine, kind (read/write) and outcome.",
+    ["engine", "kind", "outcome"],
+)
+COMMIT_BATCH = Histogram(
+    "paybus_store_commit_batch_units",
+    "Units of work committed together in one transaction (SQLite group commit).",
+    ["engine"],
+    buckets=(1, 2, 4, 8, 16, 32, 64, 128, 256, 512),
+)
+COMMIT_SECONDS = Histogram(
+    "paybus_store_commit_seconds",
+    "Time to run and commit one transaction.",
+    ["engine"],
+    buckets=(0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5),
+)

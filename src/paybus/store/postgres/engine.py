@@ -1,0 +1,134 @@
+"""PostgreSQL engine: units of work run on pooled async connections, one transaction each.
+
+Statements are written once with `:name` parameters and translated to psycopg's `%(name)s`;
+jsonb values travel as text in both directions so units see the same values on both engines.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+from typing import Any, TypeVar
+
+import psycopg
+from psycopg.adapt import Loader
+from psycopg_pool import AsyncConnectionPool, PoolTimeout
+
+from paybus.core.errors import StoreUnavailable
+from paybus.store.dialect import POSTGRES
+from paybus.store.metrics import COMMIT_SECONDS, UNITS
+from paybus.store.postgres.errors import RETRYABLE, translate
+from paybus.store.settings import StoreSettings
+from paybus.store.sql import Sql, UnitFactory
+
+T = TypeVar("T")
+
+_PARAMETER = re.compile(r"(?<![:\w]):([A-Za-z_]\w*)")
+_ATTEMPTS = 5
+
+
+class _JsonAsText(Loader):
+    def load(self, data: Any) -> str:
+        return bytes(data).decode()
+
+
+class PostgresEngine:
+    dialect = POSTGRES
+
+    def __init__(self, settings: StoreSettings) -> None:
+        assert settings.dsn is not None
+        self._settings = settings
+        self._pool = AsyncConnectionPool(
+            settings.dsn,
+            min_size=settings.pool_min,
+            max_size=max(settings.pool_max, settings.pool_min),
+            open=False,
+            kwargs={"autocommit": True},
+            configure=_configure,
+            name="paybus",
+        )
+
+    async def start(self) -> None:
+        try:
+            await self._pool.open(wait=True, timeout=10)
+        except PoolTimeout as error:
+            await self._pool.close()
+            raise StoreUnavailable(
+                f"cannot connect to PostgreSQL at {self._settings.display_url}: {error}"
+            ) from error
+
+    async def close(self) -> None:
+        await self._pool.close()
+
+    async def write(self, unit: UnitFactory[T]) -> T:
+        return await self._run(unit, "write")
+
+    async def read(self, unit: UnitFactory[T]) -> T:
+        return await self._run(unit, "read")
+
+    async def ping(self) -> None:
+        def probe() -> Any:
+            row = yield Sql("SELECT 1", {}, "one")
+            return row
+
+        await self._run(probe, "read")
+
+    async def _run(self, unit: UnitFactory[T], kind: str) -> T:
+        for attempt in range(_ATTEMPTS):
+            try:
+                result = await self._run_once(unit)
+            except RETRYABLE:
+                if attempt == _ATTEMPTS - 1:
+                    UNITS.labels("postgresql", kind, "error").inc()
+                    raise StoreUnavailable("PostgreSQL: transaction kept conflicting") from None
+                continue
+            except psycopg.Error as error:
+                UNITS.labels("postgresql", kind, "error").inc()
+                raise translate(error) from error
+            except PoolTimeout as error:
+                UNITS.labels("postgresql", kind, "error").inc()
+                raise StoreUnavailable(f"PostgreSQL pool exhausted: {error}") from error
+            except BaseException:
+                UNITS.labels("postgresql", kind, "error").inc()
+                raise
+            UNITS.labels("postgresql", kind, "ok").inc()
+            return result
+        raise AssertionError("unreachable")
+
+    async def _run_once(self, unit: UnitFactory[T]) -> T:
+        async with self._pool.connection() as connection, connection.transaction():
+            with COMMIT_SECONDS.labels("postgresql").time():
+                return await _drive(connection, unit)
+
+
+async def _drive(connection: psycopg.AsyncConnection[Any], unit: UnitFactory[T]) -> T:
+    generator = unit()
+    try:
+        statement = next(generator)
+        while True:
+            statement = generator.send(await _execute(connection, statement))
+    except StopIteration as done:
+        result: T = done.value
+        return result
+    finally:
+        generator.close()
+
+
+async def _execute(connection: psycopg.AsyncConnection[Any], statement: Sql) -> Any:
+    cursor = await connection.execute(_translate_sql(statement.text), statement.params or None)
+    if statement.fetch == "all":
+        return await cursor.fetchall() if cursor.description else []
+    if statement.fetch == "one":
+        return await cursor.fetchone() if cursor.description else None
+    return cursor.rowcount
+
+
+@lru_cache(maxsize=1024)
+def _translate_sql(text: str) -> str:
+    return _PARAMETER.sub(r"%(\1)s", text.replace("%", "%%"))
+
+
+async def _configure(connection: psycopg.AsyncConnection[Any]) -> None:
+    connection.adapters.register_loader("jsonb", _JsonAsText)
+    connection.adapters.register_loader("json", _JsonAsText)
+

@@ -1,0 +1,1 @@
+"""The embedded engine: SQLite in WAL mode with one group-committing writer thread."""

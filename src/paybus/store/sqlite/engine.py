@@ -1,0 +1,274 @@
+"""SQLite engine: one writer thread group-commits units of work; readers have their own connections.
+
+Many coroutines submit units; the writer takes every unit waiting, runs each inside its own
+SAVEPOINT (a unit that fails rolls back alone) and commits them all with one COMMIT, so one
+fsync (with `synchronous=FULL`) is shared by the whole group. Each caller awaits its own outcome.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import queue
+import sqlite3
+import threading
+import time
+from collections import defaultdict
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from typing import Any, TypeVar
+
+from paybus.core.errors import ConfigError, PaybusError, StoreUnavailable
+from paybus.store.dialect import SQLITE
+from paybus.store.metrics import COMMIT_BATCH, COMMIT_SECONDS, UNITS
+from paybus.store.settings import StoreSettings
+from paybus.store.sql import Sql, UnitFactory
+from paybus.store.sqlite.errors import translate
+
+T = TypeVar("T")
+log = logging.getLogger("paybus.store")
+
+
+@dataclass(slots=True)
+class _Job:
+    unit: UnitFactory[Any]
+    future: asyncio.Future[Any]
+    loop: asyncio.AbstractEventLoop
+    outcome: Any = None
+    error: BaseException | None = field(default=None)
+
+
+_STOP = object()
+
+
+class SqliteEngine:
+    dialect = SQLITE
+
+    def __init__(self, settings: StoreSettings) -> None:
+        assert settings.path is not None
+        self._settings = settings
+        self._path = settings.path
+        self._jobs: queue.SimpleQueue[Any] = queue.SimpleQueue()
+        self._writer: threading.Thread | None = None
+        self._readers: ThreadPoolExecutor | None = None
+        self._reader_local = threading.local()
+        self._reader_connections: list[sqlite3.Connection] = []
+        self._lock = threading.Lock()
+        self._closed = False
+
+    # -- lifecycle ---------------------------------------------------------------------------
+
+    async def start(self) -> None:
+        if self._path.parent and not self._path.parent.exists():
+            raise ConfigError(
+                f"cannot open SQLite database {str(self._path)!r}: "
+                f"directory {str(self._path.parent)!r} does not exist"
+            )
+        started: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        loop = asyncio.get_running_loop()
+        self._writer = threading.Thread(
+            target=self._writer_main, args=(loop, started), name="paybus-sqlite-writer", daemon=True
+        )
+        self._writer.start()
+        await started
+        self._readers = ThreadPoolExecutor(
+            max_workers=self._settings.readers, thread_name_prefix="paybus-sqlite-reader"
+        )
+
+    async def close(self) -> None:
+        if self._closed:
+            return
+        self._closed = True
+        if self._writer is not None:
+            self._jobs.put(_STOP)
+            await asyncio.to_thread(self._writer.join)
+        if self._readers is not None:
+            self._readers.shutdown(wait=True)
+        with self._lock:
+            for connection in self._reader_connections:
+                connection.close()
+            self._reader_connections.clear()
+
+    # -- public API --------------------------------------------------------------------------
+
+    async def write(self, unit: UnitFactory[T]) -> T:
+        if self._closed:
+            raise StoreUnavailable("the store is closed")
+        loop = asyncio.get_running_loop()
+        job = _Job(unit, loop.create_future(), loop)
+        self._jobs.put(job)
+        result: T = await job.future
+        return result
+
+    async def read(self, unit: UnitFactory[T]) -> T:
+        if self._readers is None or self._closed:
+            raise StoreUnavailable("the store is closed")
+        loop = asyncio.get_running_loop()
+        try:
+            result: T = await loop.run_in_executor(self._readers, self._read_sync, unit)
+        except PaybusError:
+            UNITS.labels("sqlite", "read", "error").inc()
+            raise
+        UNITS.labels("sqlite", "read", "ok").inc()
+        return result
+
+    async def ping(self) -> None:
+        def probe() -> Any:
+            row = yield Sql("SELECT 1", {}, "one")
+            return row
+
+        await self.read(probe)
+
+    # -- connections -------------------------------------------------------------------------
+
+    def _connect(self, *, read_only: bool) -> sqlite3.Connection:
+        try:
+            connection = sqlite3.connect(
+                self._path, isolation_level=None, check_same_thread=False, timeout=0
+            )
+            connection.execute(f"PRAGMA busy_timeout = {self._settings.busy_timeout_ms}")
+            connection.execute("PRAGMA journal_mode = WAL")
+            connection.execute(f"PRAGMA synchronous = {self._settings.synchronous}")
+            connection.execute("PRAGMA foreign_keys = ON")
+            if read_only:
+                connection.execute("PRAGMA query_only = ON")
+        except sqlite3.Error as error:
+            raise StoreUnavailable(
+                f"cannot open SQLite database {str(self._path)!r}: {error}"
+            ) from error
+        return connection
+
+    def _reader(self) -> sqlite3.Connection:
+        connection: sqlite3.Connection | None = getattr(self._reader_local, "connection", None)
+        if connection is None:
+            connection = self._connect(read_only=True)
+            self._reader_local.connection = connection
+            with self._lock:
+                self._reader_connections.append(connection)
+        return connection
+
+    def _read_sync(self, unit: UnitFactory[T]) -> T:
+        connection = self._reader()
+        try:
+            # one snapshot for every statement of the unit
+            connection.execute("BEGIN")
+            try:
+                return _drive(connection, unit)
+            finally:
+                connection.execute("COMMIT")
+        except sqlite3.Error as error:
+            raise translate(error) from error
+
+    # -- the writer thread -------------------------------------------------------------------
+
+    def _writer_main(self, loop: asyncio.AbstractEventLoop, started: asyncio.Future[None]) -> None:
+        try:
+            connection = self._connect(read_only=False)
+        except PaybusError as error:
+            loop.call_soon_threadsafe(_settle_start, started, error)
+            return
+        loop.call_soon_threadsafe(_settle_start, started, None)
+        try:
+            self._writer_loop(connection)
+        finally:
+            connection.close()
+
+    def _writer_loop(self, connection: sqlite3.Connection) -> None:
+        stopping = False
+        while not stopping:
+            first = self._jobs.get()
+            if first is _STOP:
+                break
+            batch: list[_Job] = [first]
+            while len(batch) < self._settings.max_batch:
+                try:
+                    job = self._jobs.get_nowait()
+                except queue.Empty:
+                    break
+                if job is _STOP:
+                    stopping = True
+                    break
+                batch.append(job)
+            self._commit_batch(connection, batch)
+
+    def _commit_batch(self, connection: sqlite3.Connection, batch: list[_Job]) -> None:
+        started = time.perf_counter()
+        try:
+            connection.execute("BEGIN IMMEDIATE")
+            for job in batch:
+                _run_in_savepoint(connection, job)
+            connection.execute("COMMIT")
+        except sqlite3.Error as error:
+            # the commit itself failed (disk full, locked by another process past the timeout):
+            # nothing of this batch is durable, so every caller hears about it
+            failure = translate(error)
+            log.error("sqlite commit failed", extra={"action": "store.commit_failed", "error": str(error)})
+            if connection.in_transaction:
+                connection.execute("ROLLBACK")
+            for job in batch:
+                job.outcome, job.error = None, failure
+        COMMIT_SECONDS.labels("sqlite").observe(time.perf_counter() - started)
+        COMMIT_BATCH.labels("sqlite").observe(len(batch))
+        by_loop: dict[asyncio.AbstractEventLoop, list[_Job]] = defaultdict(list)
+        for job in batch:
+            UNITS.labels("sqlite", "write", "error" if job.error else "ok").inc()
+            by_loop[job.loop].append(job)
+        for loop, jobs in by_loop.items():
+            # one wake-up per loop per batch, not one per unit
+            try:
+                loop.call_soon_threadsafe(_settle_jobs, jobs)
+            except RuntimeError:
+                pass  # that caller's loop is closed: nobody is waiting any more
+
+
+def _run_in_savepoint(connection: sqlite3.Connection, job: _Job) -> None:
+    connection.execute("SAVEPOINT unit")
+    try:
+        job.outcome = _drive(connection, job.unit)
+    except sqlite3.Error as error:
+        job.error = translate(error)
+        job.error.__cause__ = error
+    except BaseException as error:  # noqa: BLE001 - the unit's own error goes to its caller
+        job.error = error
+    if job.error is not None:
+        connection.execute("ROLLBACK TO unit")
+    connection.execute("RELEASE unit")
+
+
+def _drive(connection: sqlite3.Connection, unit: UnitFactory[T]) -> T:
+    generator = unit()
+    try:
+        statement = next(generator)
+        while True:
+            statement = generator.send(_execute(connection, statement))
+    except StopIteration as done:
+        result: T = done.value
+        return result
+    finally:
+        generator.close()
+
+
+def _execute(connection: sqlite3.Connection, statement: Sql) -> Any:
+    cursor = connection.execute(statement.text, statement.params)
+    if statement.fetch == "all":
+        return cursor.fetchall()
+    if statement.fetch == "one":
+        return cursor.fetchone()
+    return cursor.rowcount
+
+
+def _settle_start(future: asyncio.Future[None], error: BaseException | None) -> None:
+    if error is None:
+        future.set_result(None)
+    else:
+        future.set_exception(error)
+
+
+def _settle_jobs(jobs: list[_Job]) -> None:
+    for job in jobs:
+        if job.future.done():
+            continue  # the caller was cancelled; the unit may still have committed
+        if job.error is not None:
+            job.future.set_exception(job.error)
+        else:
+            job.future.set_result(job.outcome)
