@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
-from urllib.parse import parse_qsl, urlsplit
+from urllib.parse import parse_qsl, urlencode, urlsplit
 
 from paybus.core.errors import ConfigError
 
@@ -76,7 +76,7 @@ def _postgres_settings(url: str, query: dict[str, str]) -> StoreSettings:
     pool_max = _int_option(url, query, "pool_max", 10)
     # everything else in the query (sslmode, application_name, ...) is libpq's
     parts = urlsplit(url)
-    libpq = "&".join(f"{k}={v}" for k, v in query.items() if k not in ("pool_min", "pool_max"))
+    libpq = urlencode({k: v for k, v in query.items() if k not in ("pool_min", "pool_max")})
     dsn = parts._replace(scheme="postgresql", query=libpq).geturl()
     if not parts.hostname and "host=" not in libpq:
         raise ConfigError(f"invalid store URL {url!r}: no host; {URL_HELP}")

@@ -56,7 +56,7 @@ async def open_store(url_or_settings: str | StoreSettings, *, clock: Clock = tim
     settings = (
         parse_store_url(url_or_settings) if isinstance(url_or_settings, str) else url_or_settings
     )
-    engine = _engine_for(settings)
+    engine = engine_for(settings)
     await engine.start()
     store = Store(settings, engine, clock)
     try:
@@ -73,7 +73,7 @@ async def open_store(url_or_settings: str | StoreSettings, *, clock: Clock = tim
     return store
 
 
-def _engine_for(settings: StoreSettings) -> Engine:
+def engine_for(settings: StoreSettings) -> Engine:
     if settings.engine == "sqlite":
         from paybus.store.sqlite.engine import SqliteEngine
 

@@ -1,0 +1,40 @@
+"""The ASGI application: health, metrics, and (as later layers land) AWS-compatible routes."""
+
+from __future__ import annotations
+
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+
+from paybus import __version__
+from paybus.api.metrics import metrics_endpoint
+from paybus.core.errors import PaybusError
+from paybus.runtime.services import Runtime
+
+
+def create_app(runtime: Runtime) -> Starlette:
+    app = Starlette(
+        routes=[
+            Route("/healthz", healthz, methods=["GET"]),
+            Route("/metrics", metrics_endpoint, methods=["GET"]),
+        ]
+    )
+    app.state.runtime = runtime
+    return app
+
+
+async def healthz(request: Request) -> Response:
+    """200 while the store answers and the runtime runs; 503 otherwise, saying which."""
+    runtime: Runtime = request.app.state.runtime
+    body: dict[str, object] = {
+        "version": __version__,
+        "store": runtime.store.settings.engine,
+        "runtime": "running" if runtime.running else "stopped",
+    }
+    try:
+        await runtime.store.ping()
+    except PaybusError as error:
+        return JSONResponse({"status": "unavailable", "reason": str(error), **body}, status_code=503)
+    status = 200 if runtime.running else 503
+    return JSONResponse({"status": "ok" if status == 200 else "unavailable", **body}, status_code=status)

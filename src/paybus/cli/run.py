@@ -1,0 +1,72 @@
+"""Starting paybus processes from the command line: configuration, store, runtime, server."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from pathlib import Path
+from typing import Any
+
+from paybus import __version__
+from paybus.api.server import bind_socket, run_workers, serve
+from paybus.runtime.assembly import build_runtime
+from paybus.runtime.config import PaybusConfig, load_config
+from paybus.runtime.logs import configure_logging
+from paybus.store.store import open_store
+
+log = logging.getLogger("paybus")
+
+
+def _configure(path: Path | None, overrides: dict[tuple[str, str], Any]) -> PaybusConfig:
+    config = load_config(path, overrides=overrides)
+    configure_logging(config.logging.level, config.logging.format)
+    return config
+
+
+def run_server(path: Path | None, overrides: dict[tuple[str, str], Any]) -> None:
+    config = _configure(path, overrides)
+    sock = bind_socket(config.server.host, config.server.port)
+
+    async def main() -> None:
+        store = await open_store(config.store_settings())
+        try:
+            runtime = build_runtime(config, store)
+            host, port = sock.getsockname()[:2]
+            log.info(
+                f"paybus {__version__} listening on http://{host}:{port}",
+                extra={"action": "server.started", "store": store.settings.display_url},
+            )
+            await serve(runtime, sock, shutdown_timeout=config.server.shutdown_timeout)
+        finally:
+            await store.close()
+        log.info("stopped", extra={"action": "server.stopped"})
+
+    asyncio.run(main())
+
+
+def run_worker(path: Path | None, overrides: dict[tuple[str, str], Any]) -> None:
+    config = _configure(path, overrides)
+
+    async def main() -> None:
+        store = await open_store(config.store_settings())
+        try:
+            runtime = build_runtime(config, store)
+            log.info("paybus worker running", extra={"action": "worker.started",
+                                                     "store": store.settings.display_url})
+            await run_workers(runtime, shutdown_timeout=config.server.shutdown_timeout)
+        finally:
+            await store.close()
+        log.info("stopped", extra={"action": "worker.stopped"})
+
+    asyncio.run(main())
+
+
+def migrate_only(path: Path | None, overrides: dict[tuple[str, str], Any]) -> None:
+    config = _configure(path, overrides)
+
+    async def main() -> None:
+        store = await open_store(config.store_settings())
+        await store.close()
+        print(f"schema of {store.settings.display_url} is up to date")
+
+    asyncio.run(main())

@@ -1,0 +1,14 @@
+"""Building the runtime from a configuration: which services a process runs."""
+
+from __future__ import annotations
+
+from paybus.runtime.config import PaybusConfig
+from paybus.runtime.maintenance import idempotency_sweeper
+from paybus.runtime.services import Runtime
+from paybus.store.store import Store
+
+
+def build_runtime(config: PaybusConfig, store: Store) -> Runtime:
+    runtime = Runtime(store)
+    runtime.add(idempotency_sweeper(store, config.maintenance.idempotency_sweep_seconds))
+    return runtime

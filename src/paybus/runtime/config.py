@@ -1,0 +1,117 @@
+"""The project file (`paybus.toml`) and its settings, validated with errors that name the key.
+
+Precedence: command-line flags, then `PAYBUS_*` environment variables, then the file, then
+defaults. An unknown key is an error, not a silent no-op: a typo must not change behaviour.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+from pydantic import ValidationError as PydanticValidationError
+
+from paybus.core.errors import ConfigError
+from paybus.store.settings import StoreSettings, parse_store_url
+
+DEFAULT_CONFIG_FILE = Path("paybus.toml")
+DEFAULT_STORE_URL = "sqlite:///paybus.db"
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class ServerConfig(_Section):
+    host: str = "127.0.0.1"
+    port: int = Field(default=4510, ge=0, le=65535)
+    #: seconds to finish in-flight requests and work after SIGTERM
+    shutdown_timeout: float = Field(default=30.0, gt=0)
+
+
+class StoreConfig(_Section):
+    url: str = DEFAULT_STORE_URL
+    #: SQLite only: NORMAL survives a process crash, FULL also survives power loss
+    synchronous: Literal["NORMAL", "FULL"] = "NORMAL"
+
+
+class LoggingConfig(_Section):
+    level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    format: Literal["text", "json"] = "text"
+
+
+class MaintenanceConfig(_Section):
+    #: how often expired idempotency keys are removed
+    idempotency_sweep_seconds: float = Field(default=300.0, gt=0)
+
+
+class PaybusConfig(_Section):
+    server: ServerConfig = ServerConfig()
+    store: StoreConfig = StoreConfig()
+    logging: LoggingConfig = LoggingConfig()
+    maintenance: MaintenanceConfig = MaintenanceConfig()
+
+    def store_settings(self) -> StoreSettings:
+        return parse_store_url(self.store.url, synchronous=self.store.synchronous)
+
+
+_ENVIRONMENT = {
+    "PAYBUS_STORE": ("store", "url"),
+    "PAYBUS_HOST": ("server", "host"),
+    "PAYBUS_PORT": ("server", "port"),
+    "PAYBUS_LOG_FORMAT": ("logging", "format"),
+    "PAYBUS_LOG_LEVEL": ("logging", "level"),
+}
+
+
+def load_config(
+    path: Path | None = None,
+    *,
+    overrides: dict[tuple[str, str], Any] | None = None,
+    environ: dict[str, str] | None = None,
+) -> PaybusConfig:
+    """Read the project file (if any), apply environment and flag overrides, validate."""
+    source = str(path) if path is not None else str(DEFAULT_CONFIG_FILE)
+    raw: dict[str, Any] = {}
+    if path is not None and not path.exists():
+        raise ConfigError(f"config file {str(path)!r} does not exist")
+    file = path if path is not None else DEFAULT_CONFIG_FILE
+    if file.exists():
+        raw = _read_toml(file)
+    env = os.environ if environ is None else environ
+    for variable, (section, key) in _ENVIRONMENT.items():
+        if env.get(variable):
+            raw.setdefault(section, {})[key] = env[variable]
+            source = f"{source} (with ${variable})" if not file.exists() else source
+    for (section, key), value in (overrides or {}).items():
+        if value is not None:
+            raw.setdefault(section, {})[key] = value
+    try:
+        config = PaybusConfig.model_validate(raw)
+    except PydanticValidationError as error:
+        raise ConfigError(f"{file}: {_describe(error)}") from None
+    config.store_settings()  # a bad URL fails here, before anything starts
+    return config
+
+
+def _read_toml(file: Path) -> dict[str, Any]:
+    try:
+        with file.open("rb") as handle:
+            return tomllib.load(handle)
+    except tomllib.TOMLDecodeError as error:
+        raise ConfigError(f"{file}: not valid TOML: {error}") from None
+    except OSError as error:
+        raise ConfigError(f"cannot read config file {str(file)!r}: {error.strerror}") from None
+
+
+def _describe(error: PydanticValidationError) -> str:
+    first = error.errors()[0]
+    where = ".".join(str(part) for part in first["loc"])
+    if first["type"] == "extra_forbidden":
+        return f"unknown key {where!r}"
+    value = first.get("input")
+    shown = f" (got {value!r})" if not isinstance(value, dict) else ""
+    return f"{where}: {first['msg']}{shown}"
