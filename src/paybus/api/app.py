@@ -35,6 +35,10 @@ async def healthz(request: Request) -> Response:
     try:
         await runtime.store.ping()
     except PaybusError as error:
-        return JSONResponse({"status": "unavailable", "reason": str(error), **body}, status_code=503)
+        return JSONResponse(
+            {"status": "unavailable", "reason": str(error), **body}, status_code=503
+        )
     status = 200 if runtime.running else 503
-    return JSONResponse({"status": "ok" if status == 200 else "unavailable", **body}, status_code=status)
+    return JSONResponse(
+        {"status": "ok" if status == 200 else "unavailable", **body}, status_code=status
+    )

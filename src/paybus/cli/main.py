@@ -23,7 +23,8 @@ db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 
 ConfigOption = Annotated[
-    Path | None, typer.Option("--config", "-c", help="Project file (default: ./paybus.toml if present).")
+    Path | None,
+    typer.Option("--config", "-c", help="Project file (default: ./paybus.toml if present)."),
 ]
 StoreOption = Annotated[
     str | None,
@@ -54,7 +55,9 @@ def main(
 def up(
     config: ConfigOption = None,
     store: StoreOption = None,
-    host: Annotated[str | None, typer.Option(help="Address to listen on [default: 127.0.0.1].")] = None,
+    host: Annotated[
+        str | None, typer.Option(help="Address to listen on [default: 127.0.0.1].")
+    ] = None,
     port: Annotated[int | None, typer.Option(help="Port to listen on [default: 4510].")] = None,
     log_format: LogFormatOption = None,
 ) -> None:
@@ -71,7 +74,9 @@ def up(
 
 
 @app.command()
-def worker(config: ConfigOption = None, store: StoreOption = None, log_format: LogFormatOption = None) -> None:
+def worker(
+    config: ConfigOption = None, store: StoreOption = None, log_format: LogFormatOption = None
+) -> None:
     """Run the background workers only (scale out on PostgreSQL: run as many as you like)."""
     from paybus.cli.run import run_worker
 

@@ -51,8 +51,10 @@ def run_worker(path: Path | None, overrides: dict[tuple[str, str], Any]) -> None
         store = await open_store(config.store_settings())
         try:
             runtime = build_runtime(config, store)
-            log.info("paybus worker running", extra={"action": "worker.started",
-                                                     "store": store.settings.display_url})
+            log.info(
+                "paybus worker running",
+                extra={"action": "worker.started", "store": store.settings.display_url},
+            )
             await run_workers(runtime, shutdown_timeout=config.server.shutdown_timeout)
         finally:
             await store.close()

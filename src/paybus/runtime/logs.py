@@ -38,7 +38,9 @@ class JsonLinesFormatter(logging.Formatter):
 class TextFormatter(logging.Formatter):
     def format(self, record: logging.LogRecord) -> str:
         line = super().format(record)
-        fields = {k: v for k, v in vars(record).items() if k not in _STANDARD and not k.startswith("_")}
+        fields = {
+            k: v for k, v in vars(record).items() if k not in _STANDARD and not k.startswith("_")
+        }
         if fields:
             line += " " + " ".join(f"{k}={v}" for k, v in fields.items())
         return line

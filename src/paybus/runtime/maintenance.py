@@ -19,8 +19,10 @@ def idempotency_sweeper(store: Store, every_seconds: float) -> Service:
             if removed < 1000:
                 break
         if total:
-            log.info("expired idempotency keys removed",
-                     extra={"action": "maintenance.idempotency_swept", "count": total})
+            log.info(
+                "expired idempotency keys removed",
+                extra={"action": "maintenance.idempotency_swept", "count": total},
+            )
         return total
 
     return periodic("idempotency-sweeper", every_seconds, sweep)

@@ -53,8 +53,10 @@ class Runtime:
             return
         _, pending = await asyncio.wait(self._tasks.values(), timeout=timeout)
         for task in pending:
-            log.warning("service did not drain in time", extra={"action": "runtime.cancelled",
-                                                                 "service": task.get_name()})
+            log.warning(
+                "service did not drain in time",
+                extra={"action": "runtime.cancelled", "service": task.get_name()},
+            )
             task.cancel()
         await asyncio.gather(*pending, return_exceptions=True)
         self._tasks.clear()
@@ -93,8 +95,10 @@ def periodic(name: str, every: float, work: Callable[[], Awaitable[object]]) -> 
             try:
                 await work()
             except Exception:
-                log.exception("periodic work failed", extra={"action": "runtime.periodic_failed",
-                                                             "service": name})
+                log.exception(
+                    "periodic work failed",
+                    extra={"action": "runtime.periodic_failed", "service": name},
+                )
             if await _sleep_unless(stop, every):
                 return
 

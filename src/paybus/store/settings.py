@@ -59,7 +59,9 @@ def _sqlite_settings(
     file = Path(path[1:])
     mode = (synchronous or query.pop("synchronous", "NORMAL")).upper()
     if mode not in ("NORMAL", "FULL"):
-        raise ConfigError(f"invalid synchronous mode {mode!r} in store URL: expected NORMAL or FULL")
+        raise ConfigError(
+            f"invalid synchronous mode {mode!r} in store URL: expected NORMAL or FULL"
+        )
     _reject_unknown(url, query, {"busy_timeout_ms", "readers"})
     return StoreSettings(
         url=url,
@@ -80,7 +82,9 @@ def _postgres_settings(url: str, query: dict[str, str]) -> StoreSettings:
     dsn = parts._replace(scheme="postgresql", query=libpq).geturl()
     if not parts.hostname and "host=" not in libpq:
         raise ConfigError(f"invalid store URL {url!r}: no host; {URL_HELP}")
-    return StoreSettings(url=url, engine="postgresql", dsn=dsn, pool_min=pool_min, pool_max=pool_max)
+    return StoreSettings(
+        url=url, engine="postgresql", dsn=dsn, pool_min=pool_min, pool_max=pool_max
+    )
 
 
 def _int_option(url: str, query: dict[str, str], name: str, default: int) -> int:
@@ -90,7 +94,9 @@ def _int_option(url: str, query: dict[str, str], name: str, default: int) -> int
     try:
         value = int(raw)
     except ValueError:
-        raise ConfigError(f"invalid store URL {url!r}: {name} must be an integer, got {raw!r}") from None
+        raise ConfigError(
+            f"invalid store URL {url!r}: {name} must be an integer, got {raw!r}"
+        ) from None
     if value < 1:
         raise ConfigError(f"invalid store URL {url!r}: {name} must be at least 1, got {value}")
     return value

@@ -93,9 +93,13 @@ class Tables:
     def __init__(self, store: Store) -> None:
         self._store = store
 
-    async def create_table(self, name: str, partition_key: str, sort_key: str | None = None) -> bool:
+    async def create_table(
+        self, name: str, partition_key: str, sort_key: str | None = None
+    ) -> bool:
         schema = KeySchema(partition_key, sort_key)
-        return await self._store.write(lambda: units.create_table(name, schema, self._store.now_ms()))
+        return await self._store.write(
+            lambda: units.create_table(name, schema, self._store.now_ms())
+        )
 
     async def describe_table(self, name: str) -> TableInfo:
         for info in await self.list_tables():

@@ -22,8 +22,8 @@ from paybus.core.errors import (
     ValidationError,
 )
 from paybus.core.tables import Check, Delete, Item, KeySchema, Put, TableOp, Update, apply_update
-from paybus.core.tables.items import encode_key_value
 from paybus.core.tables.conditions import Condition
+from paybus.core.tables.items import encode_key_value
 from paybus.store.dialect import Dialect
 from paybus.store.sql import Unit, execute, fetch_all, fetch_one
 
@@ -161,9 +161,9 @@ def change_item(
     raise StoreError(f"item in table {table!r} kept changing under a conditional write")
 
 
-def _guarded(condition: Condition | None, table: str, key: Mapping[str, Any]) -> Callable[
-    [Item | None], None
-]:
+def _guarded(
+    condition: Condition | None, table: str, key: Mapping[str, Any]
+) -> Callable[[Item | None], None]:
     def check(current: Item | None) -> None:
         if condition is not None and not condition.evaluate(current):
             raise ConditionalCheckFailed(

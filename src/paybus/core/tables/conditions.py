@@ -117,7 +117,9 @@ class Attr:
     def __init__(self, path: str) -> None:
         self.path = path
 
-    def _test(self, name: str, test: Callable[..., bool], *ops: Any, missing: bool = False) -> Condition:
+    def _test(
+        self, name: str, test: Callable[..., bool], *ops: Any, missing: bool = False
+    ) -> Condition:
         return _Test(self.path, name, ops, test, missing)
 
     def eq(self, value: Any) -> Condition:

@@ -26,7 +26,9 @@ class KeySchema:
     def names(self) -> list[str]:
         return [self.partition_key] + ([self.sort_key] if self.sort_key else [])
 
-    def key_of(self, item: Mapping[str, Any], *, table: str, exact: bool = False) -> tuple[str, str]:
+    def key_of(
+        self, item: Mapping[str, Any], *, table: str, exact: bool = False
+    ) -> tuple[str, str]:
         """The encoded (partition, sort) key of an item; `exact` rejects non-key attributes."""
         if exact:
             extra = sorted(set(item) - set(self.names))
@@ -35,7 +37,9 @@ class KeySchema:
                     f"key for table {table!r} has attribute {extra[0]!r} that is not part of "
                     f"the key schema ({', '.join(self.names)})"
                 )
-        partition = encode_key_value(table, self.partition_key, item.get(self.partition_key, MISSING))
+        partition = encode_key_value(
+            table, self.partition_key, item.get(self.partition_key, MISSING)
+        )
         sort = ""
         if self.sort_key:
             sort = encode_key_value(table, self.sort_key, item.get(self.sort_key, MISSING))
@@ -117,7 +121,8 @@ def apply_update(
             current = 0
         elif not _is_number(current):
             raise ValidationError(
-                f"cannot add to attribute {path!r}: it holds a {type(current).__name__}, not a number"
+                f"cannot add to attribute {path!r}: "
+                f"it holds a {type(current).__name__}, not a number"
             )
         _assign(updated, path, current + amount)
     for path in remove:

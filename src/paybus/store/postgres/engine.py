@@ -49,6 +49,16 @@ class PostgresEngine:
         )
 
     async def start(self) -> None:
+        # one plain connection first: its error says what is wrong (refused, no such database,
+        # authentication), where the pool would only time out after retrying
+        try:
+            probe = await psycopg.AsyncConnection.connect(self._settings.dsn, connect_timeout=10)
+        except psycopg.Error as error:
+            raise StoreUnavailable(
+                f"cannot connect to PostgreSQL at {self._settings.display_url}: "
+                f"{_reason(error)}"
+            ) from error
+        await probe.close()
         try:
             await self._pool.open(wait=True, timeout=10)
         except PoolTimeout as error:
@@ -123,6 +133,12 @@ async def _execute(connection: psycopg.AsyncConnection[Any], statement: Sql) -> 
     return cursor.rowcount
 
 
+def _reason(error: psycopg.Error) -> str:
+    lines = [line.strip() for line in str(error).splitlines() if line.strip()]
+    # libpq puts the useful part last: "connection to server at ... failed: Connection refused"
+    return lines[0].rsplit("failed: ", 1)[-1] if lines else type(error).__name__
+
+
 @lru_cache(maxsize=1024)
 def _translate_sql(text: str) -> str:
     return _PARAMETER.sub(r"%(\1)s", text.replace("%", "%%"))
@@ -131,4 +147,3 @@ def _translate_sql(text: str) -> str:
 async def _configure(connection: psycopg.AsyncConnection[Any]) -> None:
     connection.adapters.register_loader("jsonb", _JsonAsText)
     connection.adapters.register_loader("json", _JsonAsText)
-

@@ -8,6 +8,7 @@ fsync (with `synchronous=FULL`) is shared by the whole group. Each caller awaits
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import queue
 import sqlite3
@@ -202,7 +203,9 @@ class SqliteEngine:
             # the commit itself failed (disk full, locked by another process past the timeout):
             # nothing of this batch is durable, so every caller hears about it
             failure = translate(error)
-            log.error("sqlite commit failed", extra={"action": "store.commit_failed", "error": str(error)})
+            log.error(
+                "sqlite commit failed", extra={"action": "store.commit_failed", "error": str(error)}
+            )
             if connection.in_transaction:
                 connection.execute("ROLLBACK")
             for job in batch:
@@ -215,10 +218,8 @@ class SqliteEngine:
             by_loop[job.loop].append(job)
         for loop, jobs in by_loop.items():
             # one wake-up per loop per batch, not one per unit
-            try:
+            with contextlib.suppress(RuntimeError):  # that loop is closed: nobody waits any more
                 loop.call_soon_threadsafe(_settle_jobs, jobs)
-            except RuntimeError:
-                pass  # that caller's loop is closed: nobody is waiting any more
 
 
 def _run_in_savepoint(connection: sqlite3.Connection, job: _Job) -> None:
@@ -228,7 +229,7 @@ def _run_in_savepoint(connection: sqlite3.Connection, job: _Job) -> None:
     except sqlite3.Error as error:
         job.error = translate(error)
         job.error.__cause__ = error
-    except BaseException as error:  # noqa: BLE001 - the unit's own error goes to its caller
+    except BaseException as error:
         job.error = error
     if job.error is not None:
         connection.execute("ROLLBACK TO unit")
