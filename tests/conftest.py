@@ -15,7 +15,9 @@ import pytest
 
 from paybus.store.store import Store, open_store
 
-PG_ADMIN_URL = os.environ.get("PAYBUS_TEST_POSTGRES", "postgresql://postgres@127.0.0.1:5432/postgres")
+PG_ADMIN_URL = os.environ.get(
+    "PAYBUS_TEST_POSTGRES", "postgresql://postgres@127.0.0.1:5432/postgres"
+)
 REQUIRE_POSTGRES = os.environ.get("PAYBUS_REQUIRE_POSTGRES") == "1"
 ROOT = Path(__file__).resolve().parents[1]
 SHARED = Path(os.environ.get("PAYBUS_SHARED_DIR", ROOT.parent / "shared"))
@@ -23,7 +25,9 @@ SHARED = Path(os.environ.get("PAYBUS_SHARED_DIR", ROOT.parent / "shared"))
 
 def _unavailable(reason: str) -> None:
     if REQUIRE_POSTGRES:
-        pytest.fail(f"PostgreSQL is required (PAYBUS_REQUIRE_POSTGRES=1) but {reason}", pytrace=False)
+        pytest.fail(
+            f"PostgreSQL is required (PAYBUS_REQUIRE_POSTGRES=1) but {reason}", pytrace=False
+        )
     pytest.skip(f"PostgreSQL not available: {reason}")
 
 

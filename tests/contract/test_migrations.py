@@ -10,8 +10,8 @@ import pytest
 
 from paybus.core.errors import StoreError
 from paybus.store.migrations import canonical_schema, load_migrations
-from paybus.store.sql import execute, fetch_all
 from paybus.store.settings import parse_store_url
+from paybus.store.sql import execute, fetch_all
 from paybus.store.store import Store, engine_for, open_store
 
 SQLITE_SCHEMA = """
@@ -44,8 +44,12 @@ AND conrelid::regclass::text != 'paybus_schema_migrations' ORDER BY 1, 2, 3
 
 async def _introspect(store: Store) -> list[Any]:
     if store.dialect.name == "sqlite":
-        queries = [SQLITE_SCHEMA, SQLITE_INDEXES, "SELECT sql FROM sqlite_master WHERE type='table' "
-                   "AND name != 'paybus_schema_migrations' ORDER BY name"]
+        queries = [
+            SQLITE_SCHEMA,
+            SQLITE_INDEXES,
+            "SELECT sql FROM sqlite_master WHERE type='table' "
+            "AND name != 'paybus_schema_migrations' ORDER BY name",
+        ]
     else:
         queries = [PG_SCHEMA, PG_INDEXES, PG_CONSTRAINTS]
     shapes: list[Any] = []
@@ -95,14 +99,19 @@ async def test_migrations_are_versioned_and_applied_once(store_url: str) -> None
     again = await open_store(store_url)  # must not fail re-applying
     try:
         rows = await again.read(lambda: fetch_all("SELECT version FROM paybus_schema_migrations"))
-        assert sorted(r[0] for r in rows) == [m.version for m in load_migrations(again.settings.engine)]
+        assert sorted(r[0] for r in rows) == [
+            m.version for m in load_migrations(again.settings.engine)
+        ]
     finally:
         await again.close()
 
 
 async def test_a_database_from_a_newer_paybus_is_refused(store: Store) -> None:
-    await store.write(lambda: execute(
-        "INSERT INTO paybus_schema_migrations (version, name, applied_at) VALUES (9999, 'future', 0)"
-    ))
+    await store.write(
+        lambda: execute(
+            "INSERT INTO paybus_schema_migrations (version, name, applied_at) "
+            "VALUES (9999, 'future', 0)"
+        )
+    )
     with pytest.raises(StoreError, match="schema version 9999, newer than this paybus"):
         await open_store(store.settings)

@@ -13,9 +13,10 @@ from paybus.store.store import open_store
 
 
 def _commits() -> float:
-    return REGISTRY.get_sample_value(
-        "paybus_store_commit_batch_units_count", {"engine": "sqlite"}
-    ) or 0.0
+    return (
+        REGISTRY.get_sample_value("paybus_store_commit_batch_units_count", {"engine": "sqlite"})
+        or 0.0
+    )
 
 
 async def test_many_concurrent_writers_share_few_commits(tmp_path: Path) -> None:
@@ -24,7 +25,10 @@ async def test_many_concurrent_writers_share_few_commits(tmp_path: Path) -> None
         await store.write(lambda: execute("CREATE TABLE s (id INTEGER PRIMARY KEY)"))
         before = _commits()
         await asyncio.gather(
-            *(store.write(lambda i=i: execute("INSERT INTO s VALUES (:i)", i=i)) for i in range(500))
+            *(
+                store.write(lambda i=i: execute("INSERT INTO s VALUES (:i)", i=i))
+                for i in range(500)
+            )
         )
         commits = _commits() - before
         assert commits < 250, f"500 units took {commits} commits: group commit is not grouping"

@@ -68,7 +68,10 @@ async def test_condition_failure_writes_nothing_and_says_why(accounts: Store) ->
     await accounts.tables.put_item("accounts", {"customer_id": "c", "points": 10})
     with pytest.raises(ConditionalCheckFailed, match=r"gte\(points, 100\) is false"):
         await accounts.tables.update_item(
-            "accounts", {"customer_id": "c"}, add={"points": -100}, condition=Attr("points").gte(100)
+            "accounts",
+            {"customer_id": "c"},
+            add={"points": -100},
+            condition=Attr("points").gte(100),
         )
     assert (await accounts.tables.get_item("accounts", {"customer_id": "c"}))["points"] == 10
 
@@ -97,8 +100,12 @@ async def test_transaction_is_all_or_nothing(accounts: Store) -> None:
         await accounts.tables.transact_write(
             [
                 Update("accounts", {"customer_id": "b"}, add={"points": 5}),
-                Update("accounts", {"customer_id": "a"}, add={"points": -5},
-                       condition=Attr("points").gte(10)),
+                Update(
+                    "accounts",
+                    {"customer_id": "a"},
+                    add={"points": -5},
+                    condition=Attr("points").gte(10),
+                ),
             ]
         )
     assert await accounts.tables.get_item("accounts", {"customer_id": "b"}) is None
@@ -124,8 +131,10 @@ async def test_concurrent_deliveries_of_one_key_credit_once(accounts: Store) -> 
 
 
 async def test_key_of_failed_transaction_is_not_burnt(accounts: Store) -> None:
-    guarded = [Check("accounts", {"customer_id": "c"}, Attr("customer_id").exists()),
-               Update("accounts", {"customer_id": "c"}, add={"points": 1})]
+    guarded = [
+        Check("accounts", {"customer_id": "c"}, Attr("customer_id").exists()),
+        Update("accounts", {"customer_id": "c"}, add={"points": 1}),
+    ]
     with pytest.raises(ConditionalCheckFailed):
         await accounts.tables.transact_write(guarded, idempotency_key="k")
     await accounts.tables.put_item("accounts", {"customer_id": "c", "points": 0})
@@ -188,14 +197,18 @@ async def test_numeric_keys_3_and_3_0_are_one_key(store: Store) -> None:
         ({"customer_id": "c", "x": 1}, "attribute 'x' that is not part of the key schema"),
     ],
 )
-async def test_bad_keys_name_the_problem(accounts: Store, key: dict[str, object], message: str) -> None:
+async def test_bad_keys_name_the_problem(
+    accounts: Store, key: dict[str, object], message: str
+) -> None:
     with pytest.raises(ValidationError, match=message):
         await accounts.tables.get_item("accounts", key)
 
 
 async def test_updates_may_not_touch_the_key(accounts: Store) -> None:
     with pytest.raises(ValidationError, match="cannot update key attribute 'customer_id'"):
-        await accounts.tables.update_item("accounts", {"customer_id": "c"}, set={"customer_id": "d"})
+        await accounts.tables.update_item(
+            "accounts", {"customer_id": "c"}, set={"customer_id": "d"}
+        )
 
 
 async def test_table_ops_compose_with_other_store_work_in_one_transaction(accounts: Store) -> None:
