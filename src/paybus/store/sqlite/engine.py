@@ -1,8 +1,11 @@
 """SQLite engine: one writer thread group-commits units of work; readers have their own connections.
 
-Many coroutines submit units; the writer takes every unit waiting, runs each inside its own
-SAVEPOINT (a unit that fails rolls back alone) and commits them all with one COMMIT, so one
-fsync (with `synchronous=FULL`) is shared by the whole group. Each caller awaits its own outcome.
+Many coroutines submit units; the writer takes every unit waiting and commits them all with one
+COMMIT, so one fsync (with `synchronous=FULL`) is shared by the whole group. Each caller awaits
+its own outcome. A unit that fails rolls back alone: the batch first runs without savepoints
+(each costs more than a typical unit); if a unit fails, the batch is rolled back and run again
+with every unit in its own SAVEPOINT. Units may therefore run more than once before they commit,
+as on PostgreSQL after a serialization failure: they must have no effects outside their SQL.
 """
 
 from __future__ import annotations
@@ -28,6 +31,14 @@ from paybus.store.sqlite.errors import translate
 
 T = TypeVar("T")
 log = logging.getLogger("paybus.store")
+
+# bound once: looking a labelled child up costs more than the increment itself
+_WRITES_OK = UNITS.labels("sqlite", "write", "ok")
+_WRITES_FAILED = UNITS.labels("sqlite", "write", "error")
+_READS_OK = UNITS.labels("sqlite", "read", "ok")
+_READS_FAILED = UNITS.labels("sqlite", "read", "error")
+_BATCH_SIZE = COMMIT_BATCH.labels("sqlite")
+_COMMIT_TIME = COMMIT_SECONDS.labels("sqlite")
 
 
 @dataclass(slots=True)
@@ -108,9 +119,9 @@ class SqliteEngine:
         try:
             result: T = await loop.run_in_executor(self._readers, self._read_sync, unit)
         except PaybusError:
-            UNITS.labels("sqlite", "read", "error").inc()
+            _READS_FAILED.inc()
             raise
-        UNITS.labels("sqlite", "read", "ok").inc()
+        _READS_OK.inc()
         return result
 
     async def ping(self) -> None:
@@ -194,11 +205,21 @@ class SqliteEngine:
 
     def _commit_batch(self, connection: sqlite3.Connection, batch: list[_Job]) -> None:
         started = time.perf_counter()
+        control = connection.cursor()  # one cursor for the transaction-control statements
         try:
-            connection.execute("BEGIN IMMEDIATE")
-            for job in batch:
-                _run_in_savepoint(connection, job)
-            connection.execute("COMMIT")
+            control.execute("BEGIN IMMEDIATE")
+            if _run_optimistically(connection, batch):
+                control.execute("COMMIT")
+            elif len(batch) == 1:
+                control.execute("ROLLBACK")  # its only unit failed
+            else:
+                # a unit failed: undo the batch and run it again with each unit in its own
+                # savepoint, so the failing unit rolls back alone and the others commit
+                control.execute("ROLLBACK")
+                control.execute("BEGIN IMMEDIATE")
+                for job in batch:
+                    _run_in_savepoint(connection, control, job)
+                control.execute("COMMIT")
         except sqlite3.Error as error:
             # the commit itself failed (disk full, locked by another process past the timeout):
             # nothing of this batch is durable, so every caller hears about it
@@ -210,30 +231,45 @@ class SqliteEngine:
                 connection.execute("ROLLBACK")
             for job in batch:
                 job.outcome, job.error = None, failure
-        COMMIT_SECONDS.labels("sqlite").observe(time.perf_counter() - started)
-        COMMIT_BATCH.labels("sqlite").observe(len(batch))
+        _COMMIT_TIME.observe(time.perf_counter() - started)
+        _BATCH_SIZE.observe(len(batch))
+        failed = 0
         by_loop: dict[asyncio.AbstractEventLoop, list[_Job]] = defaultdict(list)
         for job in batch:
-            UNITS.labels("sqlite", "write", "error" if job.error else "ok").inc()
+            failed += job.error is not None
             by_loop[job.loop].append(job)
+        _WRITES_OK.inc(len(batch) - failed)
+        if failed:
+            _WRITES_FAILED.inc(failed)
         for loop, jobs in by_loop.items():
             # one wake-up per loop per batch, not one per unit
             with contextlib.suppress(RuntimeError):  # that loop is closed: nobody waits any more
                 loop.call_soon_threadsafe(_settle_jobs, jobs)
 
 
-def _run_in_savepoint(connection: sqlite3.Connection, job: _Job) -> None:
-    connection.execute("SAVEPOINT unit")
+def _run_optimistically(connection: sqlite3.Connection, batch: list[_Job]) -> bool:
+    """Run the batch without savepoints (they cost more than most units); False if one failed."""
+    return all(_run(connection, job) for job in batch)
+
+
+def _run_in_savepoint(connection: sqlite3.Connection, control: sqlite3.Cursor, job: _Job) -> None:
+    control.execute("SAVEPOINT unit")
+    if not _run(connection, job):
+        control.execute("ROLLBACK TO unit")
+    control.execute("RELEASE unit")
+
+
+def _run(connection: sqlite3.Connection, job: _Job) -> bool:
+    """Run one unit, keeping its outcome or its error on the job; True if it succeeded."""
+    job.outcome, job.error = None, None
     try:
         job.outcome = _drive(connection, job.unit)
     except sqlite3.Error as error:
         job.error = translate(error)
         job.error.__cause__ = error
-    except BaseException as error:
+    except BaseException as error:  # the unit's own error goes to its caller
         job.error = error
-    if job.error is not None:
-        connection.execute("ROLLBACK TO unit")
-    connection.execute("RELEASE unit")
+    return job.error is None
 
 
 def _drive(connection: sqlite3.Connection, unit: UnitFactory[T]) -> T:
