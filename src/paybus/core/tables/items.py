@@ -73,6 +73,8 @@ def parse_path(path: str) -> list[str | int]:
     segments: list[str | int] = []
     position = 0
     for match in _SEGMENT.finditer(path):
+        if match.start() != position:
+            raise ValidationError(f"invalid attribute path {path!r}")
         name, index = match.groups()
         segments.append(int(index) if index is not None else name)
         position = match.end()

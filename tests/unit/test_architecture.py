@@ -1,0 +1,45 @@
+"""The layering of DESIGN.md holds, and the error tree is complete and stable."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import paybus.core.errors as errors
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def test_imports_point_downward_and_core_stays_pure() -> None:
+    from importlinter.cli import lint_imports
+
+    cwd = os.getcwd()
+    os.chdir(ROOT)
+    try:
+        assert lint_imports(no_cache=True) == 0, (
+            "an import crosses a layer: run .venv/bin/lint-imports"
+        )
+    finally:
+        os.chdir(cwd)
+
+
+def test_every_error_is_exported_with_a_unique_stable_code() -> None:
+    classes = [
+        value
+        for value in vars(errors).values()
+        if isinstance(value, type) and issubclass(value, errors.PaybusError)
+    ]
+    assert sorted(c.__name__ for c in classes) == sorted(errors.__all__)
+    codes = [c.code for c in classes]
+    assert len(codes) == len(set(codes)), "two error classes share a code"
+
+
+def test_no_sql_outside_the_store() -> None:
+    offenders = []
+    for path in (ROOT / "src" / "paybus").rglob("*.py"):
+        if "store" in path.relative_to(ROOT / "src" / "paybus").parts[:1]:
+            continue
+        text = path.read_text()
+        if "import sqlite3" in text or "import psycopg" in text or "from psycopg" in text:
+            offenders.append(str(path.relative_to(ROOT)))
+    assert not offenders, f"database drivers used outside store/: {offenders}"
