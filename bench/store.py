@@ -35,8 +35,19 @@ from rich.table import Table
 from paybus.store.sql import execute
 from paybus.store.store import open_store
 
-PAYLOAD = orjson.dumps({"type": "invoice.paid", "data": {"object": {"id": "in_" + "x" * 24,
-                       "amount_paid": 4200, "currency": "usd", "lines": ["l" * 150]}}}).decode()
+PAYLOAD = orjson.dumps(
+    {
+        "type": "invoice.paid",
+        "data": {
+            "object": {
+                "id": "in_" + "x" * 24,
+                "amount_paid": 4200,
+                "currency": "usd",
+                "lines": ["l" * 150],
+            }
+        },
+    }
+).decode()
 SCHEMA = "CREATE TABLE IF NOT EXISTS bench_events (id TEXT PRIMARY KEY, body TEXT NOT NULL)"
 INSERT = "INSERT INTO bench_events (id, body) VALUES (:id, :body)"
 WRITERS = (1, 16, 64)
@@ -153,7 +164,10 @@ def run(quick: bool, pg_admin: str | None) -> dict[str, Any]:
     plan = [(sync, w) for sync in ("NORMAL", "FULL") for w in WRITERS]
     pg = pg_admin if pg_admin and postgres_available(pg_admin) else None
     total = (len(plan) + (len(WRITERS) if pg else 0)) * repeats * 2
-    with Progress(console=console, transient=True) as progress, tempfile.TemporaryDirectory() as tmp:
+    with (
+        Progress(console=console, transient=True) as progress,
+        tempfile.TemporaryDirectory() as tmp,
+    ):
         task = progress.add_task("store benchmark", total=total)
         for sync, writers in plan:
             ours, peer = [], []
@@ -172,7 +186,9 @@ def run(quick: bool, pg_admin: str | None) -> dict[str, Any]:
                 for _ in range(repeats):
                     url, drop = fresh_pg_database(pg)
                     try:
-                        ours.append(asyncio.run(paybus_units(f"{url}?pool_max=10", writers, seconds)))
+                        ours.append(
+                            asyncio.run(paybus_units(f"{url}?pool_max=10", writers, seconds))
+                        )
                         progress.advance(task)
                         peer.append(asyncio.run(peer_postgres(url, writers, seconds, 10)))
                         progress.advance(task)
@@ -191,7 +207,11 @@ def run(quick: bool, pg_admin: str | None) -> dict[str, Any]:
 
 def _summary(ours: list[float], peer: list[float]) -> dict[str, float]:
     paybus, plain = statistics.median(ours), statistics.median(peer)
-    return {"paybus_per_s": round(paybus), "peer_per_s": round(plain), "ratio": round(paybus / plain, 2)}
+    return {
+        "paybus_per_s": round(paybus),
+        "peer_per_s": round(plain),
+        "ratio": round(paybus / plain, 2),
+    }
 
 
 def show(results: dict[str, Any]) -> None:
@@ -200,12 +220,24 @@ def show(results: dict[str, Any]) -> None:
         table.add_column(column, justify="right")
     for key, row in results["sqlite"].items():
         sync, writers = key.split("/")
-        table.add_row("sqlite", sync, writers, str(row["paybus_per_s"]), str(row["peer_per_s"]),
-                      f"{row['ratio']}x")
+        table.add_row(
+            "sqlite",
+            sync,
+            writers,
+            str(row["paybus_per_s"]),
+            str(row["peer_per_s"]),
+            f"{row['ratio']}x",
+        )
     if isinstance(results["postgresql"], dict):
         for writers, row in results["postgresql"].items():
-            table.add_row("postgresql", "-", writers, str(row["paybus_per_s"]),
-                          str(row["peer_per_s"]), f"{row['ratio']}x")
+            table.add_row(
+                "postgresql",
+                "-",
+                writers,
+                str(row["paybus_per_s"]),
+                str(row["peer_per_s"]),
+                f"{row['ratio']}x",
+            )
     console.print(table)
 
 
@@ -214,7 +246,9 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true", help="short trials, fewer repetitions")
     parser.add_argument(
         "--postgres",
-        default=os.environ.get("PAYBUS_TEST_POSTGRES", "postgresql://postgres@127.0.0.1:5432/postgres"),
+        default=os.environ.get(
+            "PAYBUS_TEST_POSTGRES", "postgresql://postgres@127.0.0.1:5432/postgres"
+        ),
         help="admin URL of a PostgreSQL server to benchmark against ('' to skip)",
     )
     args = parser.parse_args()
