@@ -38,6 +38,7 @@ class PostgresEngine:
     def __init__(self, settings: StoreSettings) -> None:
         assert settings.dsn is not None
         self._settings = settings
+        self._dsn = settings.dsn
         self._pool = AsyncConnectionPool(
             settings.dsn,
             min_size=settings.pool_min,
@@ -52,7 +53,7 @@ class PostgresEngine:
         # one plain connection first: its error says what is wrong (refused, no such database,
         # authentication), where the pool would only time out after retrying
         try:
-            probe = await psycopg.AsyncConnection.connect(self._settings.dsn, connect_timeout=10)
+            probe = await psycopg.AsyncConnection.connect(self._dsn, connect_timeout=10)
         except psycopg.Error as error:
             raise StoreUnavailable(
                 f"cannot connect to PostgreSQL at {self._settings.display_url}: "
