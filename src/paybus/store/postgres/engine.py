@@ -23,6 +23,12 @@ from paybus.store.sql import Sql, UnitFactory
 
 T = TypeVar("T")
 
+_OUTCOMES = {
+    (kind, outcome): UNITS.labels("postgresql", kind, outcome)
+    for kind in ("read", "write")
+    for outcome in ("ok", "error")
+}
+_COMMIT_TIME = COMMIT_SECONDS.labels("postgresql")
 _PARAMETER = re.compile(r"(?<![:\w]):([A-Za-z_]\w*)")
 _ATTEMPTS = 5
 
@@ -56,8 +62,7 @@ class PostgresEngine:
             probe = await psycopg.AsyncConnection.connect(self._dsn, connect_timeout=10)
         except psycopg.Error as error:
             raise StoreUnavailable(
-                f"cannot connect to PostgreSQL at {self._settings.display_url}: "
-                f"{_reason(error)}"
+                f"cannot connect to PostgreSQL at {self._settings.display_url}: {_reason(error)}"
             ) from error
         await probe.close()
         try:
@@ -90,25 +95,25 @@ class PostgresEngine:
                 result = await self._run_once(unit)
             except RETRYABLE:
                 if attempt == _ATTEMPTS - 1:
-                    UNITS.labels("postgresql", kind, "error").inc()
+                    _OUTCOMES[kind, "error"].inc()
                     raise StoreUnavailable("PostgreSQL: transaction kept conflicting") from None
                 continue
             except psycopg.Error as error:
-                UNITS.labels("postgresql", kind, "error").inc()
+                _OUTCOMES[kind, "error"].inc()
                 raise translate(error) from error
             except PoolTimeout as error:
-                UNITS.labels("postgresql", kind, "error").inc()
+                _OUTCOMES[kind, "error"].inc()
                 raise StoreUnavailable(f"PostgreSQL pool exhausted: {error}") from error
             except BaseException:
-                UNITS.labels("postgresql", kind, "error").inc()
+                _OUTCOMES[kind, "error"].inc()
                 raise
-            UNITS.labels("postgresql", kind, "ok").inc()
+            _OUTCOMES[kind, "ok"].inc()
             return result
         raise AssertionError("unreachable")
 
     async def _run_once(self, unit: UnitFactory[T]) -> T:
         async with self._pool.connection() as connection, connection.transaction():
-            with COMMIT_SECONDS.labels("postgresql").time():
+            with _COMMIT_TIME.time():
                 return await _drive(connection, unit)
 
 

@@ -165,7 +165,7 @@ class SqliteEngine:
             # one snapshot for every statement of the unit
             connection.execute("BEGIN")
             try:
-                return _drive(connection, unit)
+                return _drive(connection.cursor(), unit)
             finally:
                 connection.execute("COMMIT")
         except sqlite3.Error as error:
@@ -205,10 +205,11 @@ class SqliteEngine:
 
     def _commit_batch(self, connection: sqlite3.Connection, batch: list[_Job]) -> None:
         started = time.perf_counter()
-        control = connection.cursor()  # one cursor for the transaction-control statements
+        # cursors made once per batch: one for the units' statements, one for transaction control
+        cursor, control = connection.cursor(), connection.cursor()
         try:
             control.execute("BEGIN IMMEDIATE")
-            if _run_optimistically(connection, batch):
+            if _run_optimistically(cursor, batch):
                 control.execute("COMMIT")
             elif len(batch) == 1:
                 control.execute("ROLLBACK")  # its only unit failed
@@ -218,7 +219,7 @@ class SqliteEngine:
                 control.execute("ROLLBACK")
                 control.execute("BEGIN IMMEDIATE")
                 for job in batch:
-                    _run_in_savepoint(connection, control, job)
+                    _run_in_savepoint(cursor, control, job)
                 control.execute("COMMIT")
         except sqlite3.Error as error:
             # the commit itself failed (disk full, locked by another process past the timeout):
@@ -247,23 +248,23 @@ class SqliteEngine:
                 loop.call_soon_threadsafe(_settle_jobs, jobs)
 
 
-def _run_optimistically(connection: sqlite3.Connection, batch: list[_Job]) -> bool:
+def _run_optimistically(cursor: sqlite3.Cursor, batch: list[_Job]) -> bool:
     """Run the batch without savepoints (they cost more than most units); False if one failed."""
-    return all(_run(connection, job) for job in batch)
+    return all(_run(cursor, job) for job in batch)
 
 
-def _run_in_savepoint(connection: sqlite3.Connection, control: sqlite3.Cursor, job: _Job) -> None:
+def _run_in_savepoint(cursor: sqlite3.Cursor, control: sqlite3.Cursor, job: _Job) -> None:
     control.execute("SAVEPOINT unit")
-    if not _run(connection, job):
+    if not _run(cursor, job):
         control.execute("ROLLBACK TO unit")
     control.execute("RELEASE unit")
 
 
-def _run(connection: sqlite3.Connection, job: _Job) -> bool:
+def _run(cursor: sqlite3.Cursor, job: _Job) -> bool:
     """Run one unit, keeping its outcome or its error on the job; True if it succeeded."""
     job.outcome, job.error = None, None
     try:
-        job.outcome = _drive(connection, job.unit)
+        job.outcome = _drive(cursor, job.unit)
     except sqlite3.Error as error:
         job.error = translate(error)
         job.error.__cause__ = error
@@ -272,12 +273,12 @@ def _run(connection: sqlite3.Connection, job: _Job) -> bool:
     return job.error is None
 
 
-def _drive(connection: sqlite3.Connection, unit: UnitFactory[T]) -> T:
+def _drive(cursor: sqlite3.Cursor, unit: UnitFactory[T]) -> T:
     generator = unit()
     try:
         statement = next(generator)
         while True:
-            statement = generator.send(_execute(connection, statement))
+            statement = generator.send(_execute(cursor, statement))
     except StopIteration as done:
         result: T = done.value
         return result
@@ -285,8 +286,8 @@ def _drive(connection: sqlite3.Connection, unit: UnitFactory[T]) -> T:
         generator.close()
 
 
-def _execute(connection: sqlite3.Connection, statement: Sql) -> Any:
-    cursor = connection.execute(statement.text, statement.params)
+def _execute(cursor: sqlite3.Cursor, statement: Sql) -> Any:
+    cursor.execute(statement.text, statement.params)
     if statement.fetch == "all":
         return cursor.fetchall()
     if statement.fetch == "one":
