@@ -8,6 +8,9 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from paybus import __version__
+from paybus.api.aws import aws_json_endpoint
+from paybus.api.aws.protocol import AwsServices
+from paybus.api.aws.registry import services_for
 from paybus.api.metrics import metrics_endpoint
 from paybus.core.errors import PaybusError
 from paybus.runtime.services import Runtime
@@ -18,9 +21,12 @@ def create_app(runtime: Runtime) -> Starlette:
         routes=[
             Route("/healthz", healthz, methods=["GET"]),
             Route("/metrics", metrics_endpoint, methods=["GET"]),
+            Route("/", aws_json_endpoint, methods=["POST"]),
         ]
     )
     app.state.runtime = runtime
+    aws = runtime.config.aws
+    app.state.aws_services = AwsServices(services_for(runtime), aws.region, aws.account_id)
     return app
 
 

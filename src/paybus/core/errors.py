@@ -7,11 +7,30 @@ Driver exceptions (sqlite3, psycopg) never cross the store boundary: they become
     PaybusError
     ├── ValidationError            bad input: names the field and the offending value
     │   ├── InvalidEventPattern    EventBridge's "Event pattern is not valid. Reason: ..."
-    │   └── ConfigError            a bad paybus.toml key or value, a bad store URL
+    │   ├── ConfigError            a bad paybus.toml key or value, a bad store URL
+    │   ├── InvalidParameterValue  SQS: a request parameter out of range or malformed
+    │   ├── InvalidAttributeName   SQS: a queue or message attribute name that does not exist
+    │   ├── InvalidAttributeValue  SQS: a queue attribute value out of range
+    │   ├── InvalidMessageContents SQS: a body with characters SQS does not allow
+    │   ├── ReceiptHandleIsInvalid SQS: a receipt handle that is malformed or of another queue
+    │   ├── MessageNotInflight     SQS: visibility change (or ack) of a message not in flight
+    │   └── BatchRequestError      SQS: a malformed batch request as a whole
+    │       ├── EmptyBatchRequest
+    │       ├── TooManyEntriesInBatchRequest
+    │       ├── BatchEntryIdsNotDistinct
+    │       ├── InvalidBatchEntryId
+    │       └── BatchRequestTooLong
     ├── NotFound                   a resource that does not exist
+    │   └── QueueDoesNotExist      SQS: no queue of that name or URL
     ├── AlreadyExists              a resource created twice with different attributes
+    │   └── QueueNameExists        SQS: CreateQueue of an existing name with other attributes
     ├── ConditionalCheckFailed     a table write whose condition did not hold
     ├── LimitExceeded              a documented AWS limit was hit
+    │   ├── OverLimit              SQS: too many messages in flight
+    │   ├── PurgeQueueInProgress   SQS: a second purge within 60 seconds
+    │   └── TooManyRequests        Lambda: reserved concurrency exhausted (throttled)
+    ├── FunctionError              Lambda: the handler raised or returned something unusable
+    │   └── FunctionTimeout        Lambda: the handler ran past its timeout
     └── StoreError                 the database failed
         ├── StoreUnavailable       cannot connect / database locked past the timeout
         └── StoreIntegrityError    a constraint the caller did not expect was violated
@@ -27,6 +46,8 @@ class PaybusError(Exception):
 
     code: ClassVar[str] = "paybus_error"
     aws_name: ClassVar[str] = "InternalFailure"
+    #: the HTTP status the AWS-compatible API answers with
+    http_status: ClassVar[int] = 400
 
     def __init__(self, message: str) -> None:
         super().__init__(message)
@@ -75,14 +96,120 @@ class LimitExceeded(PaybusError):
     aws_name = "LimitExceededException"
 
 
+class InvalidParameterValue(ValidationError):
+    code = "invalid_parameter_value"
+    aws_name = "InvalidParameterValue"
+
+
+class InvalidAttributeName(ValidationError):
+    code = "invalid_attribute_name"
+    aws_name = "InvalidAttributeName"
+
+
+class InvalidAttributeValue(ValidationError):
+    code = "invalid_attribute_value"
+    aws_name = "InvalidAttributeValue"
+
+
+class InvalidMessageContents(ValidationError):
+    code = "invalid_message_contents"
+    aws_name = "InvalidMessageContents"
+
+
+class ReceiptHandleIsInvalid(ValidationError):
+    code = "receipt_handle_is_invalid"
+    aws_name = "ReceiptHandleIsInvalid"
+
+
+class MessageNotInflight(ValidationError):
+    code = "message_not_inflight"
+    aws_name = "MessageNotInflight"
+
+
+class BatchRequestError(ValidationError):
+    code = "batch_request_error"
+    aws_name = "InvalidParameterValue"
+
+
+class EmptyBatchRequest(BatchRequestError):
+    code = "empty_batch_request"
+    aws_name = "EmptyBatchRequest"
+
+
+class TooManyEntriesInBatchRequest(BatchRequestError):
+    code = "too_many_entries_in_batch_request"
+    aws_name = "TooManyEntriesInBatchRequest"
+
+
+class BatchEntryIdsNotDistinct(BatchRequestError):
+    code = "batch_entry_ids_not_distinct"
+    aws_name = "BatchEntryIdsNotDistinct"
+
+
+class InvalidBatchEntryId(BatchRequestError):
+    code = "invalid_batch_entry_id"
+    aws_name = "InvalidBatchEntryId"
+
+
+class BatchRequestTooLong(BatchRequestError):
+    code = "batch_request_too_long"
+    aws_name = "BatchRequestTooLong"
+
+
+class QueueDoesNotExist(NotFound):
+    code = "queue_does_not_exist"
+    aws_name = "QueueDoesNotExist"
+
+
+class QueueNameExists(AlreadyExists):
+    code = "queue_name_exists"
+    aws_name = "QueueNameExists"
+
+
+class OverLimit(LimitExceeded):
+    code = "over_limit"
+    aws_name = "OverLimit"
+
+
+class PurgeQueueInProgress(LimitExceeded):
+    code = "purge_queue_in_progress"
+    aws_name = "PurgeQueueInProgress"
+
+
+class TooManyRequests(LimitExceeded):
+    code = "too_many_requests"
+    aws_name = "TooManyRequestsException"
+
+
+class FunctionError(PaybusError):
+    """A handler failed; `error_type` is what Lambda reports as `errorType`."""
+
+    code = "function_error"
+    aws_name = "Unhandled"
+
+    def __init__(self, message: str, error_type: str = "Exception") -> None:
+        super().__init__(message)
+        self.error_type = error_type
+
+
+class FunctionTimeout(FunctionError):
+    code = "function_timeout"
+    aws_name = "Unhandled"
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message, "Sandbox.Timedout")
+
+
 class StoreError(PaybusError):
     code = "store_error"
     aws_name = "InternalFailure"
+    http_status = 500
 
 
 class StoreUnavailable(StoreError):
     code = "store_unavailable"
     aws_name = "ServiceUnavailable"
+    http_status = 503
 
 
 class StoreIntegrityError(StoreError):
@@ -92,14 +219,33 @@ class StoreIntegrityError(StoreError):
 
 __all__ = [
     "AlreadyExists",
+    "BatchEntryIdsNotDistinct",
+    "BatchRequestError",
+    "BatchRequestTooLong",
     "ConditionalCheckFailed",
     "ConfigError",
+    "EmptyBatchRequest",
+    "FunctionError",
+    "FunctionTimeout",
+    "InvalidAttributeName",
+    "InvalidAttributeValue",
+    "InvalidBatchEntryId",
     "InvalidEventPattern",
+    "InvalidMessageContents",
+    "InvalidParameterValue",
     "LimitExceeded",
+    "MessageNotInflight",
     "NotFound",
+    "OverLimit",
     "PaybusError",
+    "PurgeQueueInProgress",
+    "QueueDoesNotExist",
+    "QueueNameExists",
+    "ReceiptHandleIsInvalid",
     "StoreError",
     "StoreIntegrityError",
     "StoreUnavailable",
+    "TooManyEntriesInBatchRequest",
+    "TooManyRequests",
     "ValidationError",
 ]

@@ -9,6 +9,6 @@ from paybus.store.store import Store
 
 
 def build_runtime(config: PaybusConfig, store: Store) -> Runtime:
-    runtime = Runtime(store)
+    runtime = Runtime(store, config=config)
     runtime.add(idempotency_sweeper(store, config.maintenance.idempotency_sweep_seconds))
     return runtime

@@ -48,8 +48,16 @@ class MaintenanceConfig(_Section):
     idempotency_sweep_seconds: float = Field(default=300.0, gt=0)
 
 
+class AwsConfig(_Section):
+    """The identity paybus answers as: ARNs and queue URLs carry this region and account."""
+
+    region: str = Field(default="us-east-1", pattern=r"^[a-z]{2}(-[a-z]+)+-\d$")
+    account_id: str = Field(default="000000000000", pattern=r"^\d{12}$")
+
+
 class PaybusConfig(_Section):
     server: ServerConfig = ServerConfig()
+    aws: AwsConfig = AwsConfig()
     store: StoreConfig = StoreConfig()
     logging: LoggingConfig = LoggingConfig()
     maintenance: MaintenanceConfig = MaintenanceConfig()

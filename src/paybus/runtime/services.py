@@ -12,6 +12,7 @@ import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
+from paybus.runtime.config import PaybusConfig
 from paybus.store.store import Store
 
 log = logging.getLogger("paybus.runtime")
@@ -24,8 +25,14 @@ class Service:
 
 
 class Runtime:
-    def __init__(self, store: Store, services: list[Service] | None = None) -> None:
+    def __init__(
+        self,
+        store: Store,
+        services: list[Service] | None = None,
+        config: PaybusConfig | None = None,
+    ) -> None:
         self.store = store
+        self.config = config or PaybusConfig()
         self.services = list(services or [])
         self._stop = asyncio.Event()
         self._tasks: dict[str, asyncio.Task[None]] = {}

@@ -73,8 +73,13 @@ TYPE_TESTS: dict[str, Callable[[Any], bool]] = {
 }
 
 OPERATORS = frozenset(
-    {*COMPARISONS, *(f"{name}Path" for name in COMPARISONS), "StringMatches", "IsPresent",
-     *TYPE_TESTS}
+    {
+        *COMPARISONS,
+        *(f"{name}Path" for name in COMPARISONS),
+        "StringMatches",
+        "IsPresent",
+        *TYPE_TESTS,
+    }
 )
 COMBINATORS = frozenset({"And", "Or", "Not"})
 

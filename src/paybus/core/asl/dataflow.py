@@ -27,16 +27,28 @@ def is_jsonata(run: Run, state: Mapping[str, Any]) -> bool:
     return run.definition.language_of(state) == "JSONata"
 
 
-def evaluate_field(run: Run, frame: Frame, state: Mapping[str, Any], value: Any,
-                   field_name: str, scope: EvaluationScope | None = None) -> Any:
+def evaluate_field(
+    run: Run,
+    frame: Frame,
+    state: Mapping[str, Any],
+    value: Any,
+    field_name: str,
+    scope: EvaluationScope | None = None,
+) -> Any:
     """A value that may hold `{% %}` expressions (JSONata) or is literal (JSONPath)."""
     if not is_jsonata(run, state):
         return value
     return evaluate_value(value, scope or run.scope(frame, frame.input), field_name)
 
 
-def prepare_input(run: Run, frame: Frame, state: Mapping[str, Any],
-                  template_field: str = "Parameters", *, with_retry: bool = False) -> Any:
+def prepare_input(
+    run: Run,
+    frame: Frame,
+    state: Mapping[str, Any],
+    template_field: str = "Parameters",
+    *,
+    with_retry: bool = False,
+) -> Any:
     """The input the state works on (a task's parameters, the branches' input)."""
     raw = frame.input
     scope = run.scope(frame, raw, with_retry=with_retry)
@@ -57,9 +69,16 @@ def passthrough_input(run: Run, frame: Frame, state: Mapping[str, Any]) -> Any:
     return apply_input_path(state, frame.input, run.scope(frame, frame.input))
 
 
-def finish(run: Run, frame: Frame, state: Mapping[str, Any], result: Any, *,
-           assign_from: Any = None, with_retry: bool = False,
-           rule: Mapping[str, Any] | None = None) -> tuple[Any, dict[str, Any] | None]:
+def finish(
+    run: Run,
+    frame: Frame,
+    state: Mapping[str, Any],
+    result: Any,
+    *,
+    assign_from: Any = None,
+    with_retry: bool = False,
+    rule: Mapping[str, Any] | None = None,
+) -> tuple[Any, dict[str, Any] | None]:
     """(output, assigned variables) of a state that produced `result`."""
     raw = frame.input
     scope = run.scope(frame, raw, with_retry=with_retry)
@@ -75,14 +94,20 @@ def finish(run: Run, frame: Frame, state: Mapping[str, Any], result: Any, *,
     if "Assign" in holder:
         source = result if assign_from is None else assign_from
         if "ResultSelector" in state:
-            source = evaluate_template(state["ResultSelector"], scope.with_input(result),
-                                       "ResultSelector")
+            source = evaluate_template(
+                state["ResultSelector"], scope.with_input(result), "ResultSelector"
+            )
         assigned = evaluate_template(holder["Assign"], scope.with_input(source), "Assign")
     return finish_output(state, raw, result, scope), assigned
 
 
-def finish_passthrough(run: Run, frame: Frame, state: Mapping[str, Any], value: Any,
-                       rule: Mapping[str, Any] | None = None) -> tuple[Any, dict[str, Any] | None]:
+def finish_passthrough(
+    run: Run,
+    frame: Frame,
+    state: Mapping[str, Any],
+    value: Any,
+    rule: Mapping[str, Any] | None = None,
+) -> tuple[Any, dict[str, Any] | None]:
     """Output of a state without a result (Choice, Wait, Succeed): OutputPath or Output."""
     scope = run.scope(frame, frame.input)
     holder = rule if rule is not None and ("Assign" in rule or "Output" in rule) else state
@@ -97,8 +122,13 @@ def finish_passthrough(run: Run, frame: Frame, state: Mapping[str, Any], value: 
     return apply_output_path(state, value, scope), assigned
 
 
-def catch_output(run: Run, frame: Frame, state: Mapping[str, Any], catcher: Mapping[str, Any],
-                 error_output: dict[str, Any]) -> tuple[Any, dict[str, Any] | None]:
+def catch_output(
+    run: Run,
+    frame: Frame,
+    state: Mapping[str, Any],
+    catcher: Mapping[str, Any],
+    error_output: dict[str, Any],
+) -> tuple[Any, dict[str, Any] | None]:
     scope = run.scope(frame, frame.input)
     if is_jsonata(run, state):
         scope.error_output = error_output
@@ -109,8 +139,9 @@ def catch_output(run: Run, frame: Frame, state: Mapping[str, Any], catcher: Mapp
     assigned = None
     if "Assign" in catcher:
         assigned = evaluate_template(catcher["Assign"], scope.with_input(error_output), "Assign")
-    output = place_result(catcher.get("ResultPath", "$"), frame.input, error_output,
-                          "ResultPath" in catcher)
+    output = place_result(
+        catcher.get("ResultPath", "$"), frame.input, error_output, "ResultPath" in catcher
+    )
     return output, assigned
 
 

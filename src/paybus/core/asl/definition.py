@@ -56,8 +56,9 @@ def parse_definition(source: str | Mapping[str, Any]) -> Definition:
     return Definition(raw, machines)
 
 
-def _index(machine: Mapping[str, Any], scope: Scope,
-           machines: dict[Scope, Mapping[str, Any]]) -> None:
+def _index(
+    machine: Mapping[str, Any], scope: Scope, machines: dict[Scope, Mapping[str, Any]]
+) -> None:
     machines[scope] = machine
     for name, state in machine["States"].items():
         if state["Type"] == "Parallel":

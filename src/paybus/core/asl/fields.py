@@ -16,10 +16,28 @@ FIELDS: dict[str, tuple[frozenset[str], frozenset[str], frozenset[str]]] = {
         frozenset({"Output"}),
     ),
     "Task": (
-        frozenset({"Resource", "TimeoutSeconds", "HeartbeatSeconds", "Credentials", "Retry",
-                   "Catch", "Assign"}),
-        frozenset({"Parameters", "ResultSelector", "ResultPath", "InputPath", "OutputPath",
-                   "TimeoutSecondsPath", "HeartbeatSecondsPath"}),
+        frozenset(
+            {
+                "Resource",
+                "TimeoutSeconds",
+                "HeartbeatSeconds",
+                "Credentials",
+                "Retry",
+                "Catch",
+                "Assign",
+            }
+        ),
+        frozenset(
+            {
+                "Parameters",
+                "ResultSelector",
+                "ResultPath",
+                "InputPath",
+                "OutputPath",
+                "TimeoutSecondsPath",
+                "HeartbeatSecondsPath",
+            }
+        ),
         frozenset({"Arguments", "Output"}),
     ),
     "Choice": (
@@ -40,20 +58,54 @@ FIELDS: dict[str, tuple[frozenset[str], frozenset[str], frozenset[str]]] = {
         frozenset({"Arguments", "Output"}),
     ),
     "Map": (
-        frozenset({"ItemProcessor", "Iterator", "ItemSelector", "MaxConcurrency", "Retry",
-                   "Catch", "Assign", "ItemReader", "ItemBatcher", "ResultWriter",
-                   "ToleratedFailurePercentage", "ToleratedFailureCount", "Label"}),
-        frozenset({"ItemsPath", "Parameters", "ResultSelector", "ResultPath", "InputPath",
-                   "OutputPath", "MaxConcurrencyPath", "ToleratedFailurePercentagePath",
-                   "ToleratedFailureCountPath"}),
+        frozenset(
+            {
+                "ItemProcessor",
+                "Iterator",
+                "ItemSelector",
+                "MaxConcurrency",
+                "Retry",
+                "Catch",
+                "Assign",
+                "ItemReader",
+                "ItemBatcher",
+                "ResultWriter",
+                "ToleratedFailurePercentage",
+                "ToleratedFailureCount",
+                "Label",
+            }
+        ),
+        frozenset(
+            {
+                "ItemsPath",
+                "Parameters",
+                "ResultSelector",
+                "ResultPath",
+                "InputPath",
+                "OutputPath",
+                "MaxConcurrencyPath",
+                "ToleratedFailurePercentagePath",
+                "ToleratedFailureCountPath",
+            }
+        ),
         frozenset({"Items", "Output", "Arguments"}),
     ),
 }
 
-RETRIER_FIELDS = frozenset({"ErrorEquals", "IntervalSeconds", "MaxAttempts", "BackoffRate",
-                            "MaxDelaySeconds", "JitterStrategy", "Comment"})
+RETRIER_FIELDS = frozenset(
+    {
+        "ErrorEquals",
+        "IntervalSeconds",
+        "MaxAttempts",
+        "BackoffRate",
+        "MaxDelaySeconds",
+        "JitterStrategy",
+        "Comment",
+    }
+)
 CATCHER_FIELDS = frozenset({"ErrorEquals", "Next", "ResultPath", "Output", "Assign", "Comment"})
-TOP_LEVEL_FIELDS = frozenset({"StartAt", "States", "Comment", "Version", "TimeoutSeconds",
-                              "QueryLanguage"})
+TOP_LEVEL_FIELDS = frozenset(
+    {"StartAt", "States", "Comment", "Version", "TimeoutSeconds", "QueryLanguage"}
+)
 MAX_STATE_NAME = 80
 MAX_RETRY_NUMBER = 99_999_999

@@ -99,11 +99,15 @@ def _initial_state(event: StartExecution) -> ExecutionState:
 
 
 def _on_start(run: Run, event: StartExecution) -> None:
-    run.emit(None, "ExecutionStarted", {
-        "input": compact(event.input),
-        "inputDetails": {"truncated": False},
-        "roleArn": event.role_arn,
-    })
+    run.emit(
+        None,
+        "ExecutionStarted",
+        {
+            "input": compact(event.input),
+            "inputDetails": {"truncated": False},
+            "roleArn": event.role_arn,
+        },
+    )
     root = run.new_frame(None, (), event.input)
     run.state["root"] = root.id
     if run.definition.timeout_seconds:
@@ -132,8 +136,14 @@ def _on_timer(run: Run, event: TimerFired) -> None:
         return  # cancelled or already fired
     if wait["purpose"] == "execution_timeout":
         cause = "The execution timed out."
-        _close(run, "TIMED_OUT", "ExecutionTimedOut", {"error": TIMEOUT, "cause": cause},
-               error=TIMEOUT, cause=cause)
+        _close(
+            run,
+            "TIMED_OUT",
+            "ExecutionTimedOut",
+            {"error": TIMEOUT, "cause": cause},
+            error=TIMEOUT,
+            cause=cause,
+        )
         return
     if wait["purpose"] == "retry":
         frame = run.frame(wait["frame"])
@@ -187,22 +197,36 @@ def _advance(run: Run, frame: Frame, signal: Signal | None) -> Outcome:
 
 
 def _enter(run: Run, frame: Frame, state: Mapping[str, Any]) -> None:
-    event_id = run.emit(frame, f"{state['Type']}StateEntered", {
-        "name": frame.state_name,
-        "input": compact(frame.input),
-        "inputDetails": {"truncated": False},
-    })
-    frame.data.update(entered_event=event_id, entered_time=format_timestamp(run.now),
-                      retries={}, retry_count=0, work={})
+    event_id = run.emit(
+        frame,
+        f"{state['Type']}StateEntered",
+        {
+            "name": frame.state_name,
+            "input": compact(frame.input),
+            "inputDetails": {"truncated": False},
+        },
+    )
+    frame.data.update(
+        entered_event=event_id,
+        entered_time=format_timestamp(run.now),
+        retries={},
+        retry_count=0,
+        work={},
+    )
 
 
 def _located_failure(run: Run, frame: Frame, exc: StatesError) -> Raise:
-    prefix = (f"An error occurred while executing the state '{frame.state_name}' "
-              f"(entered at the event id #{frame.data.get('entered_event', 0)}).")
+    prefix = (
+        f"An error occurred while executing the state '{frame.state_name}' "
+        f"(entered at the event id #{frame.data.get('entered_event', 0)})."
+    )
     cause = f"{prefix} {exc.cause}" if exc.cause else prefix
     if exc.error == QUERY_EVALUATION_ERROR:
-        run.emit(frame, "EvaluationFailed",
-                 {"error": exc.error, "cause": cause, "state": frame.state_name})
+        run.emit(
+            frame,
+            "EvaluationFailed",
+            {"error": exc.error, "cause": cause, "state": frame.state_name},
+        )
     return Raise(exc.error, cause)
 
 
@@ -216,10 +240,19 @@ def _apply(run: Run, frame: Frame, outcome: Outcome) -> None:
         _handle_error(run, frame, state, outcome)
 
 
-def _exit(run: Run, frame: Frame, state: Mapping[str, Any], output: Any, next_state: str | None,
-          assigned: dict[str, Any] | None) -> None:
-    details: dict[str, Any] = {"name": frame.state_name, "output": compact(output),
-                               "outputDetails": {"truncated": False}}
+def _exit(
+    run: Run,
+    frame: Frame,
+    state: Mapping[str, Any],
+    output: Any,
+    next_state: str | None,
+    assigned: dict[str, Any] | None,
+) -> None:
+    details: dict[str, Any] = {
+        "name": frame.state_name,
+        "output": compact(output),
+        "outputDetails": {"truncated": False},
+    }
     if assigned:
         details["assignedVariables"] = {k: compact(v) for k, v in assigned.items()}
         details["assignedVariablesDetails"] = {"truncated": False}
@@ -289,8 +322,15 @@ def _catch(run: Run, frame: Frame, state: Mapping[str, Any], failure: Raise) -> 
 # ---- frames and the execution ----------------------------------------------------------------
 
 
-def _complete(run: Run, frame: Frame, status: str, *, output: Any = None,
-              error: str | None = None, cause: str | None = None) -> None:
+def _complete(
+    run: Run,
+    frame: Frame,
+    status: str,
+    *,
+    output: Any = None,
+    error: str | None = None,
+    cause: str | None = None,
+) -> None:
     frame.data.update(status=status, output=output, error=error, cause=cause, phase="done")
     run.cancel_waits(frame.id)
     if frame.parent is not None:
@@ -299,15 +339,28 @@ def _complete(run: Run, frame: Frame, status: str, *, output: Any = None,
         run.schedule(parent.id, ChildSignal(frame.id), front=True)
         return
     if status == "succeeded":
-        _close(run, "SUCCEEDED", "ExecutionSucceeded",
-               {"output": compact(output), "outputDetails": {"truncated": False}}, output=output)
+        _close(
+            run,
+            "SUCCEEDED",
+            "ExecutionSucceeded",
+            {"output": compact(output), "outputDetails": {"truncated": False}},
+            output=output,
+        )
     else:
         details = {k: v for k, v in (("error", error), ("cause", cause)) if v is not None}
         _close(run, "FAILED", "ExecutionFailed", details, error=error, cause=cause)
 
 
-def _close(run: Run, status: str, event_type: str, details: dict[str, Any], *,
-           output: Any = None, error: str | None = None, cause: str | None = None) -> None:
+def _close(
+    run: Run,
+    status: str,
+    event_type: str,
+    details: dict[str, Any],
+    *,
+    output: Any = None,
+    error: str | None = None,
+    cause: str | None = None,
+) -> None:
     root = run.state["root"]
     run.emit(run.frame(root) if root and run.has_frame(root) else None, event_type, details)
     for frame_id in list(run.state["frames"]):

@@ -162,5 +162,9 @@ def _functions(scope: EvaluationScope) -> dict[str, Any]:
 
 
 def is_integral(value: Any) -> bool:
-    return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(
-        value) and float(value).is_integer()
+    return (
+        isinstance(value, int | float)
+        and not isinstance(value, bool)
+        and math.isfinite(value)
+        and float(value).is_integer()
+    )

@@ -94,7 +94,12 @@ class StopExecution:
 
 
 Event = (
-    StartExecution | TaskSucceeded | TaskFailed | TaskSubmitted | TaskHeartbeat | TimerFired
+    StartExecution
+    | TaskSucceeded
+    | TaskFailed
+    | TaskSubmitted
+    | TaskHeartbeat
+    | TimerFired
     | StopExecution
 )
 
@@ -214,10 +219,14 @@ class HistoryEvent:
 
 
 _DETAILS_KEYS = {
-    **{f"{kind}StateEntered": "stateEnteredEventDetails" for kind in
-       ("Pass", "Task", "Choice", "Wait", "Succeed", "Fail", "Parallel", "Map")},
-    **{f"{kind}StateExited": "stateExitedEventDetails" for kind in
-       ("Pass", "Task", "Choice", "Wait", "Succeed", "Parallel", "Map")},
+    **{
+        f"{kind}StateEntered": "stateEnteredEventDetails"
+        for kind in ("Pass", "Task", "Choice", "Wait", "Succeed", "Fail", "Parallel", "Map")
+    },
+    **{
+        f"{kind}StateExited": "stateExitedEventDetails"
+        for kind in ("Pass", "Task", "Choice", "Wait", "Succeed", "Parallel", "Map")
+    },
 }
 
 

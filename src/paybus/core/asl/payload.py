@@ -103,7 +103,8 @@ def finish_output(
 ) -> Any:
     """ResultSelector, ResultPath and OutputPath over a state's raw result."""
     if "ResultSelector" in state:
-        result = evaluate_template(state["ResultSelector"], scope.with_input(result),
-                                   "ResultSelector")
+        result = evaluate_template(
+            state["ResultSelector"], scope.with_input(result), "ResultSelector"
+        )
     placed = apply_result_path(state, raw_input, result)
     return apply_output_path(state, placed, scope)

@@ -103,8 +103,13 @@ class Run:
     def has_frame(self, frame_id: str) -> bool:
         return frame_id in self.state["frames"]
 
-    def new_frame(self, parent: Frame | None, scope: Scope, start_input: Any,
-                  extra: Mapping[str, Any] | None = None) -> Frame:
+    def new_frame(
+        self,
+        parent: Frame | None,
+        scope: Scope,
+        start_input: Any,
+        extra: Mapping[str, Any] | None = None,
+    ) -> Frame:
         frame_id = self.new_id("f")
         start = self.definition.machine(scope)["StartAt"]
         data: dict[str, Any] = {
@@ -123,14 +128,14 @@ class Run:
 
     def drop_frame(self, frame_id: str) -> None:
         """Forget a frame and its descendants, cancelling whatever they wait for."""
-        for child_id in [f["id"] for f in self.state["frames"].values()
-                         if f.get("parent") == frame_id]:
+        for child_id in [
+            f["id"] for f in self.state["frames"].values() if f.get("parent") == frame_id
+        ]:
             self.drop_frame(child_id)
         self.cancel_waits(frame_id)
         self.state["frames"].pop(frame_id, None)
 
-    def schedule(self, frame_id: str, signal: Signal | None = None, *,
-                 front: bool = False) -> None:
+    def schedule(self, frame_id: str, signal: Signal | None = None, *, front: bool = False) -> None:
         if front:
             self.queue.appendleft((frame_id, signal))
         else:
@@ -143,8 +148,9 @@ class Run:
 
     # ---- history ------------------------------------------------------------------------------
 
-    def emit(self, frame: Frame | None, event_type: str,
-             details: dict[str, Any] | None = None) -> int:
+    def emit(
+        self, frame: Frame | None, event_type: str, details: dict[str, Any] | None = None
+    ) -> int:
         event_id = int(self.state["event_counter"]) + 1
         self.state["event_counter"] = event_id
         previous = frame.data["last_event"] if frame else self.state["last_event"]
@@ -156,8 +162,9 @@ class Run:
 
     # ---- timers and tasks ---------------------------------------------------------------------
 
-    def start_timer(self, frame: Frame, seconds: float | None, purpose: str,
-                    at: datetime | None = None) -> str:
+    def start_timer(
+        self, frame: Frame, seconds: float | None, purpose: str, at: datetime | None = None
+    ) -> str:
         timer_id = self.new_id("t")
         fire_at = at if at is not None else self.now + timedelta(seconds=seconds or 0)
         self.state["waits"][timer_id] = {"frame": frame.id, "purpose": purpose}

@@ -35,8 +35,14 @@ class EvaluationScope:
 
     def with_input(self, value: Any) -> EvaluationScope:
         return EvaluationScope(
-            value, self.context, self.variables, self.entropy, self.now, self.result,
-            self.error_output, self.extra,
+            value,
+            self.context,
+            self.variables,
+            self.entropy,
+            self.now,
+            self.result,
+            self.error_output,
+            self.extra,
         )
 
     def resolve(self, path: JsonPath, field_name: str, document: Any = None) -> Any:

@@ -55,44 +55,59 @@ def validate_definition(definition: Any) -> None:
         raise InvalidDefinition(checker.problems)
 
 
-def _check_machine(checker: _Checker, machine: Mapping[str, Any], where: str,
-                   language: str) -> None:
+def _check_machine(
+    checker: _Checker, machine: Mapping[str, Any], where: str, language: str
+) -> None:
     states = machine.get("States")
     start = machine.get("StartAt")
     if not isinstance(states, Mapping) or not states:
-        checker.add(f"{where}/States", 'The field "States" is required and must be a non-empty'
-                    " object")
+        checker.add(
+            f"{where}/States", 'The field "States" is required and must be a non-empty object'
+        )
         states = {}
     if not isinstance(start, str):
         checker.add(f"{where}/StartAt", 'The field "StartAt" is required and must be a string')
     elif states and start not in states:
-        checker.add(f"{where}/StartAt", f"Missing 'Next' target: {start}",
-                    "MISSING_TRANSITION_TARGET")
+        checker.add(
+            f"{where}/StartAt", f"Missing 'Next' target: {start}", "MISSING_TRANSITION_TARGET"
+        )
     for name, state in states.items():
         location = f"{where}/States/{name}"
         if len(name) > F.MAX_STATE_NAME:
-            checker.add(location, f"State name '{name}' is longer than {F.MAX_STATE_NAME}"
-                        " characters")
+            checker.add(
+                location, f"State name '{name}' is longer than {F.MAX_STATE_NAME} characters"
+            )
         if not isinstance(state, Mapping):
             checker.add(location, f"State '{name}' must be a JSON object")
             continue
         _check_state(checker, name, state, location, language, states)
 
 
-def _check_state(checker: _Checker, name: str, state: Mapping[str, Any], where: str,
-                 machine_language: str, siblings: Mapping[str, Any]) -> None:
+def _check_state(
+    checker: _Checker,
+    name: str,
+    state: Mapping[str, Any],
+    where: str,
+    machine_language: str,
+    siblings: Mapping[str, Any],
+) -> None:
     kind = state.get("Type")
     if kind not in F.STATE_TYPES:
-        checker.add(f"{where}/Type", f"State '{name}' has an unknown Type {kind!r}; use one of "
-                    + ", ".join(sorted(F.STATE_TYPES)))
+        checker.add(
+            f"{where}/Type",
+            f"State '{name}' has an unknown Type {kind!r}; use one of "
+            + ", ".join(sorted(F.STATE_TYPES)),
+        )
         return
     language = state.get("QueryLanguage", machine_language)
     if language not in ("JSONPath", "JSONata"):
         checker.add(f"{where}/QueryLanguage", "The value must be one of [JSONPath, JSONata]")
         return
     if machine_language == "JSONata" and language == "JSONPath":
-        checker.add(f"{where}/QueryLanguage", f"State '{name}' cannot use JSONPath inside a"
-                    " JSONata state machine")
+        checker.add(
+            f"{where}/QueryLanguage",
+            f"State '{name}' cannot use JSONPath inside a JSONata state machine",
+        )
     both, path_only, jsonata_only = F.FIELDS[kind]
     allowed = F.COMMON | both | (path_only if language == "JSONPath" else jsonata_only)
     if kind not in F.TERMINAL_TYPES:
@@ -100,10 +115,15 @@ def _check_state(checker: _Checker, name: str, state: Mapping[str, Any], where: 
     for key in state:
         if key not in allowed:
             other = "JSONata" if language == "JSONPath" else "JSONPath"
-            hint = (f" (it is a {other} field; this state uses {language})"
-                    if key in path_only | jsonata_only else "")
-            checker.add(f"{where}/{key}", f'The field "{key}" is not supported by Step Functions'
-                        f" for a {kind} state{hint}")
+            hint = (
+                f" (it is a {other} field; this state uses {language})"
+                if key in path_only | jsonata_only
+                else ""
+            )
+            checker.add(
+                f"{where}/{key}",
+                f'The field "{key}" is not supported by Step Functions for a {kind} state{hint}',
+            )
     if kind not in F.TERMINAL_TYPES:
         _check_transition(checker, state, where, siblings)
     if language == "JSONPath":
@@ -121,8 +141,9 @@ def _check_state(checker: _Checker, name: str, state: Mapping[str, Any], where: 
     _STATE_CHECKS[kind](checker, name, state, where, language, siblings)
 
 
-def _check_transition(checker: _Checker, state: Mapping[str, Any], where: str,
-                      siblings: Mapping[str, Any]) -> None:
+def _check_transition(
+    checker: _Checker, state: Mapping[str, Any], where: str, siblings: Mapping[str, Any]
+) -> None:
     has_next, end = "Next" in state, state.get("End")
     if has_next and end is not None:
         checker.add(where, "Only one of 'Next' or 'End' can be present")
@@ -142,23 +163,34 @@ def _target(checker: _Checker, target: Any, where: str, siblings: Mapping[str, A
 _PATH_FIELDS = {"InputPath": True, "OutputPath": True}
 
 
-def _check_jsonpath_fields(checker: _Checker, state: Mapping[str, Any], where: str,
-                           kind: str) -> None:
+def _check_jsonpath_fields(
+    checker: _Checker, state: Mapping[str, Any], where: str, kind: str
+) -> None:
     for key in ("InputPath", "OutputPath"):
         if key in state:
             _add(checker, f"{where}/{key}", path_problem(state[key], key, nullable=True))
     if "ResultPath" in state:
-        _add(checker, f"{where}/ResultPath",
-             path_problem(state["ResultPath"], "ResultPath", nullable=True, reference=True))
+        _add(
+            checker,
+            f"{where}/ResultPath",
+            path_problem(state["ResultPath"], "ResultPath", nullable=True, reference=True),
+        )
     for key in ("Parameters", "ResultSelector", "ItemSelector"):
         if key in state:
             if kind != "Pass" and key == "Parameters" and not isinstance(state[key], Mapping):
                 checker.add(f"{where}/{key}", f"The field '{key}' must be a JSON object")
             for problem in template_problems(state[key], key):
                 checker.add(f"{where}/{key}", problem)
-    for key in ("TimeoutSecondsPath", "HeartbeatSecondsPath", "SecondsPath", "TimestampPath",
-                "ItemsPath", "MaxConcurrencyPath", "ToleratedFailurePercentagePath",
-                "ToleratedFailureCountPath"):
+    for key in (
+        "TimeoutSecondsPath",
+        "HeartbeatSecondsPath",
+        "SecondsPath",
+        "TimestampPath",
+        "ItemsPath",
+        "MaxConcurrencyPath",
+        "ToleratedFailurePercentagePath",
+        "ToleratedFailureCountPath",
+    ):
         if key in state:
             _add(checker, f"{where}/{key}", path_problem(state[key], key))
 
@@ -179,20 +211,22 @@ def _check_assign(checker: _Checker, assign: Any, where: str, language: str) -> 
             checker.add(where, problem)
 
 
-def _check_error_equals(checker: _Checker, item: Mapping[str, Any], where: str,
-                        last: bool) -> None:
+def _check_error_equals(checker: _Checker, item: Mapping[str, Any], where: str, last: bool) -> None:
     errors = item.get("ErrorEquals")
     if not isinstance(errors, list) or not errors or not all(isinstance(e, str) for e in errors):
-        checker.add(f"{where}/ErrorEquals", "The field 'ErrorEquals' must be a non-empty array"
-                    " of error names")
+        checker.add(
+            f"{where}/ErrorEquals",
+            "The field 'ErrorEquals' must be a non-empty array of error names",
+        )
         return
     if ALL in errors and (len(errors) > 1 or not last):
-        checker.add(f"{where}/ErrorEquals", f"{ALL} must appear alone in the last"
-                    " retrier/catcher")
+        checker.add(f"{where}/ErrorEquals", f"{ALL} must appear alone in the last retrier/catcher")
     for error in errors:
         if error.startswith("States.") and error not in PREDEFINED_ERRORS:
-            checker.add(f"{where}/ErrorEquals", f"'{error}' is not a predefined error (user"
-                        " errors may not start with 'States.')")
+            checker.add(
+                f"{where}/ErrorEquals",
+                f"'{error}' is not a predefined error (user errors may not start with 'States.')",
+            )
 
 
 def _items(checker: _Checker, value: Any, where: str, field: str) -> list[Mapping[str, Any]]:
@@ -213,13 +247,15 @@ def _check_retry(checker: _Checker, retry: Any, where: str) -> None:
                 checker.add(f"{at}/{key}", f'The field "{key}" is not supported in a retrier')
         _check_error_equals(checker, retrier, at, index == len(retriers) - 1)
         if "IntervalSeconds" in retrier:
-            _integer(checker, at, retrier["IntervalSeconds"], "IntervalSeconds", 1,
-                     F.MAX_RETRY_NUMBER)
+            _integer(
+                checker, at, retrier["IntervalSeconds"], "IntervalSeconds", 1, F.MAX_RETRY_NUMBER
+            )
         if "MaxAttempts" in retrier:
             _integer(checker, at, retrier["MaxAttempts"], "MaxAttempts", 0, F.MAX_RETRY_NUMBER)
         if "MaxDelaySeconds" in retrier:
-            _integer(checker, at, retrier["MaxDelaySeconds"], "MaxDelaySeconds", 1,
-                     F.MAX_RETRY_NUMBER)
+            _integer(
+                checker, at, retrier["MaxDelaySeconds"], "MaxDelaySeconds", 1, F.MAX_RETRY_NUMBER
+            )
         rate = retrier.get("BackoffRate", 2.0)
         if not is_number(rate) or rate < 1.0:
             checker.add(f"{at}/BackoffRate", "The field 'BackoffRate' must be a number >= 1.0")
@@ -227,8 +263,9 @@ def _check_retry(checker: _Checker, retry: Any, where: str) -> None:
             checker.add(f"{at}/JitterStrategy", "The field 'JitterStrategy' must be FULL or NONE")
 
 
-def _check_catch(checker: _Checker, catch: Any, where: str, siblings: Mapping[str, Any],
-                 language: str) -> None:
+def _check_catch(
+    checker: _Checker, catch: Any, where: str, siblings: Mapping[str, Any], language: str
+) -> None:
     catchers = _items(checker, catch, where, "Catch")
     for index, catcher in enumerate(catchers):
         at = f"{where}[{index}]"
@@ -242,16 +279,30 @@ def _check_catch(checker: _Checker, catch: Any, where: str, siblings: Mapping[st
         if language == "JSONata" and "ResultPath" in catcher:
             checker.add(f"{at}/ResultPath", "The field 'ResultPath' needs QueryLanguage JSONPath")
         if "ResultPath" in catcher:
-            _add(checker, f"{at}/ResultPath", path_problem(
-                catcher["ResultPath"], "ResultPath", nullable=True, reference=True))
+            _add(
+                checker,
+                f"{at}/ResultPath",
+                path_problem(catcher["ResultPath"], "ResultPath", nullable=True, reference=True),
+            )
         if "Assign" in catcher:
             _check_assign(checker, catcher["Assign"], f"{at}/Assign", language)
 
 
-def _integer(checker: _Checker, where: str, value: Any, field: str, minimum: int,
-             maximum: int | None = None, *, jsonata: bool = False) -> None:
-    _add(checker, f"{where}/{field}", integer_problem(value, field, minimum, maximum,
-                                                      jsonata=jsonata))
+def _integer(
+    checker: _Checker,
+    where: str,
+    value: Any,
+    field: str,
+    minimum: int,
+    maximum: int | None = None,
+    *,
+    jsonata: bool = False,
+) -> None:
+    _add(
+        checker,
+        f"{where}/{field}",
+        integer_problem(value, field, minimum, maximum, jsonata=jsonata),
+    )
 
 
 def _add(checker: _Checker, where: str, problem: str | None) -> None:
@@ -262,8 +313,9 @@ def _add(checker: _Checker, where: str, problem: str | None) -> None:
 def _exclusive(checker: _Checker, state: Mapping[str, Any], where: str, *keys: str) -> int:
     present = [k for k in keys if k in state]
     if len(present) > 1:
-        checker.add(where, "Only one of " + ", ".join(f"'{k}'" for k in present)
-                    + " may be present")
+        checker.add(
+            where, "Only one of " + ", ".join(f"'{k}'" for k in present) + " may be present"
+        )
     return len(present)
 
 
@@ -272,13 +324,25 @@ def _exclusive(checker: _Checker, state: Mapping[str, Any], where: str, *keys: s
 StateCheck = Callable[[_Checker, str, Mapping[str, Any], str, str, Mapping[str, Any]], None]
 
 
-def _check_pass(checker: _Checker, name: str, state: Mapping[str, Any], where: str,
-                language: str, siblings: Mapping[str, Any]) -> None:
+def _check_pass(
+    checker: _Checker,
+    name: str,
+    state: Mapping[str, Any],
+    where: str,
+    language: str,
+    siblings: Mapping[str, Any],
+) -> None:
     return None
 
 
-def _check_task(checker: _Checker, name: str, state: Mapping[str, Any], where: str,
-                language: str, siblings: Mapping[str, Any]) -> None:
+def _check_task(
+    checker: _Checker,
+    name: str,
+    state: Mapping[str, Any],
+    where: str,
+    language: str,
+    siblings: Mapping[str, Any],
+) -> None:
     if not isinstance(state.get("Resource"), str) or not state.get("Resource"):
         checker.add(f"{where}/Resource", f"The field \"Resource\" is required for Task '{name}'")
     jsonata = language == "JSONata"
@@ -288,17 +352,26 @@ def _check_task(checker: _Checker, name: str, state: Mapping[str, Any], where: s
             _integer(checker, where, state[key], key, 1, F.MAX_RETRY_NUMBER, jsonata=jsonata)
     timeout, heartbeat = state.get("TimeoutSeconds"), state.get("HeartbeatSeconds")
     if isinstance(timeout, int) and isinstance(heartbeat, int) and heartbeat >= timeout:
-        checker.add(f"{where}/HeartbeatSeconds", "HeartbeatSeconds must be smaller than"
-                    " TimeoutSeconds")
+        checker.add(
+            f"{where}/HeartbeatSeconds", "HeartbeatSeconds must be smaller than TimeoutSeconds"
+        )
     credentials = state.get("Credentials")
-    if credentials is not None and (not isinstance(credentials, Mapping) or not (
-            {"RoleArn", "RoleArn.$"} & set(credentials))):
-        checker.add(f"{where}/Credentials", "The field 'Credentials' must have 'RoleArn' or"
-                    " 'RoleArn.$'")
+    if credentials is not None and (
+        not isinstance(credentials, Mapping) or not ({"RoleArn", "RoleArn.$"} & set(credentials))
+    ):
+        checker.add(
+            f"{where}/Credentials", "The field 'Credentials' must have 'RoleArn' or 'RoleArn.$'"
+        )
 
 
-def _check_choice(checker: _Checker, name: str, state: Mapping[str, Any], where: str,
-                  language: str, siblings: Mapping[str, Any]) -> None:
+def _check_choice(
+    checker: _Checker,
+    name: str,
+    state: Mapping[str, Any],
+    where: str,
+    language: str,
+    siblings: Mapping[str, Any],
+) -> None:
     choices = state.get("Choices")
     if not isinstance(choices, list) or not choices:
         checker.add(f"{where}/Choices", f"Choice '{name}' needs a non-empty 'Choices' array")
@@ -325,12 +398,15 @@ def _check_condition(checker: _Checker, rule: Mapping[str, Any], where: str) -> 
     allowed = {"Condition", "Next", "Assign", "Output", "Comment"}
     for key in rule:
         if key not in allowed:
-            checker.add(f"{where}/{key}", f'The field "{key}" is not supported in a JSONata'
-                        " choice rule")
+            checker.add(
+                f"{where}/{key}", f'The field "{key}" is not supported in a JSONata choice rule'
+            )
     condition = rule.get("Condition")
     if not isinstance(condition, bool) and not is_expression(condition):
-        checker.add(f"{where}/Condition", "The field 'Condition' is required and must be a"
-                    " boolean or a {% %} expression")
+        checker.add(
+            f"{where}/Condition",
+            "The field 'Condition' is required and must be a boolean or a {% %} expression",
+        )
     for problem in jsonata_problems(condition, "Condition"):
         checker.add(f"{where}/Condition", problem)
 
@@ -385,29 +461,46 @@ def _operand_problem(operator: str, operand: Any) -> str | None:
     return None
 
 
-def _check_wait(checker: _Checker, name: str, state: Mapping[str, Any], where: str,
-                language: str, siblings: Mapping[str, Any]) -> None:
-    count = _exclusive(checker, state, where, "Seconds", "Timestamp", "SecondsPath",
-                       "TimestampPath")
+def _check_wait(
+    checker: _Checker,
+    name: str,
+    state: Mapping[str, Any],
+    where: str,
+    language: str,
+    siblings: Mapping[str, Any],
+) -> None:
+    count = _exclusive(
+        checker, state, where, "Seconds", "Timestamp", "SecondsPath", "TimestampPath"
+    )
     if count == 0:
-        checker.add(where, f"Wait '{name}' needs one of 'Seconds', 'Timestamp', 'SecondsPath',"
-                    " 'TimestampPath'")
+        checker.add(
+            where,
+            f"Wait '{name}' needs one of 'Seconds', 'Timestamp', 'SecondsPath', 'TimestampPath'",
+        )
     jsonata = language == "JSONata"
     if "Seconds" in state:
         _integer(checker, where, state["Seconds"], "Seconds", 0, jsonata=jsonata)
     timestamp = state.get("Timestamp")
     literal = "Timestamp" in state and not (jsonata and is_expression(timestamp))
     if literal and parse_timestamp(timestamp) is None:
-            checker.add(f"{where}/Timestamp", "The field 'Timestamp' must be an ISO-8601"
-                        " extended offset date-time")
+        checker.add(
+            f"{where}/Timestamp",
+            "The field 'Timestamp' must be an ISO-8601 extended offset date-time",
+        )
     for key in ("Seconds", "Timestamp"):
         if jsonata and key in state:
             for problem in jsonata_problems(state[key], key):
                 checker.add(f"{where}/{key}", problem)
 
 
-def _check_fail(checker: _Checker, name: str, state: Mapping[str, Any], where: str,
-                language: str, siblings: Mapping[str, Any]) -> None:
+def _check_fail(
+    checker: _Checker,
+    name: str,
+    state: Mapping[str, Any],
+    where: str,
+    language: str,
+    siblings: Mapping[str, Any],
+) -> None:
     for key in ("Error", "Cause"):
         _exclusive(checker, state, where, key, f"{key}Path")
         if key in state and not isinstance(state[key], str):
@@ -416,17 +509,28 @@ def _check_fail(checker: _Checker, name: str, state: Mapping[str, Any], where: s
             for problem in jsonata_problems(state[key], key):
                 checker.add(f"{where}/{key}", problem)
         if f"{key}Path" in state:
-            _add(checker, f"{where}/{key}Path", dynamic_problem(state[f"{key}Path"],
-                                                                 f"{key}Path"))
+            _add(checker, f"{where}/{key}Path", dynamic_problem(state[f"{key}Path"], f"{key}Path"))
 
 
-def _check_succeed(checker: _Checker, name: str, state: Mapping[str, Any], where: str,
-                   language: str, siblings: Mapping[str, Any]) -> None:
+def _check_succeed(
+    checker: _Checker,
+    name: str,
+    state: Mapping[str, Any],
+    where: str,
+    language: str,
+    siblings: Mapping[str, Any],
+) -> None:
     return None
 
 
-def _check_parallel(checker: _Checker, name: str, state: Mapping[str, Any], where: str,
-                    language: str, siblings: Mapping[str, Any]) -> None:
+def _check_parallel(
+    checker: _Checker,
+    name: str,
+    state: Mapping[str, Any],
+    where: str,
+    language: str,
+    siblings: Mapping[str, Any],
+) -> None:
     branches = state.get("Branches")
     if not isinstance(branches, list) or not branches:
         checker.add(f"{where}/Branches", f"Parallel '{name}' needs a non-empty 'Branches' array")
@@ -439,27 +543,38 @@ def _check_parallel(checker: _Checker, name: str, state: Mapping[str, Any], wher
         _check_sub_machine(checker, branch, at, language)
 
 
-def _check_sub_machine(checker: _Checker, machine: Mapping[str, Any], where: str,
-                       language: str) -> None:
+def _check_sub_machine(
+    checker: _Checker, machine: Mapping[str, Any], where: str, language: str
+) -> None:
     for key in machine:
         if key not in ("StartAt", "States", "Comment", "ProcessorConfig", "QueryLanguage"):
             checker.add(f"{where}/{key}", f'The field "{key}" is not supported by Step Functions')
     _check_machine(checker, machine, where, machine.get("QueryLanguage", language))
 
 
-def _check_map(checker: _Checker, name: str, state: Mapping[str, Any], where: str,
-               language: str, siblings: Mapping[str, Any]) -> None:
+def _check_map(
+    checker: _Checker,
+    name: str,
+    state: Mapping[str, Any],
+    where: str,
+    language: str,
+    siblings: Mapping[str, Any],
+) -> None:
     count = _exclusive(checker, state, where, "ItemProcessor", "Iterator")
     if count == 0:
         checker.add(where, f"Map '{name}' needs an 'ItemProcessor' (or legacy 'Iterator')")
     processor = state.get("ItemProcessor", state.get("Iterator"))
     if isinstance(processor, Mapping):
         config = processor.get("ProcessorConfig", {})
-        if not isinstance(config, Mapping) or config.get("Mode", "INLINE") not in (
-                "INLINE", "DISTRIBUTED") or config.get("ExecutionType", "STANDARD") not in (
-                "STANDARD", "EXPRESS"):
-            checker.add(f"{where}/ItemProcessor/ProcessorConfig", "Mode must be INLINE or"
-                        " DISTRIBUTED and ExecutionType STANDARD or EXPRESS")
+        if (
+            not isinstance(config, Mapping)
+            or config.get("Mode", "INLINE") not in ("INLINE", "DISTRIBUTED")
+            or config.get("ExecutionType", "STANDARD") not in ("STANDARD", "EXPRESS")
+        ):
+            checker.add(
+                f"{where}/ItemProcessor/ProcessorConfig",
+                "Mode must be INLINE or DISTRIBUTED and ExecutionType STANDARD or EXPRESS",
+            )
         _check_sub_machine(checker, processor, f"{where}/ItemProcessor", language)
     elif count:
         checker.add(f"{where}/ItemProcessor", "The field 'ItemProcessor' must be an object")
@@ -469,13 +584,21 @@ def _check_map(checker: _Checker, name: str, state: Mapping[str, Any], where: st
     if "MaxConcurrency" in state:
         _integer(checker, where, state["MaxConcurrency"], "MaxConcurrency", 0, jsonata=jsonata)
     if "ToleratedFailureCount" in state:
-        _integer(checker, where, state["ToleratedFailureCount"], "ToleratedFailureCount", 0,
-                 jsonata=jsonata)
+        _integer(
+            checker,
+            where,
+            state["ToleratedFailureCount"],
+            "ToleratedFailureCount",
+            0,
+            jsonata=jsonata,
+        )
     percentage = state.get("ToleratedFailurePercentage")
     literal = "ToleratedFailurePercentage" in state and not (jsonata and is_expression(percentage))
     if literal and (not isinstance(percentage, int | float) or not 0 <= percentage <= 100):
-            checker.add(f"{where}/ToleratedFailurePercentage", "The field"
-                        " 'ToleratedFailurePercentage' must be a number between 0 and 100")
+        checker.add(
+            f"{where}/ToleratedFailurePercentage",
+            "The field 'ToleratedFailurePercentage' must be a number between 0 and 100",
+        )
     batcher = state.get("ItemBatcher")
     if batcher is not None:
         _check_batcher(checker, batcher, f"{where}/ItemBatcher", jsonata)
@@ -485,14 +608,25 @@ def _check_batcher(checker: _Checker, batcher: Any, where: str, jsonata: bool) -
     if not isinstance(batcher, Mapping):
         checker.add(where, "The field 'ItemBatcher' must be an object")
         return
-    sizes = ("MaxItemsPerBatch", "MaxItemsPerBatchPath", "MaxInputBytesPerBatch",
-             "MaxInputBytesPerBatchPath")
+    sizes = (
+        "MaxItemsPerBatch",
+        "MaxItemsPerBatchPath",
+        "MaxInputBytesPerBatch",
+        "MaxInputBytesPerBatchPath",
+    )
     if not any(k in batcher for k in sizes):
         checker.add(where, "ItemBatcher needs MaxItemsPerBatch or MaxInputBytesPerBatch")
     for key in ("MaxItemsPerBatch", "MaxInputBytesPerBatch"):
         if key in batcher:
-            _integer(checker, where, batcher[key], key, 1,
-                     262_144 if key == "MaxInputBytesPerBatch" else None, jsonata=jsonata)
+            _integer(
+                checker,
+                where,
+                batcher[key],
+                key,
+                1,
+                262_144 if key == "MaxInputBytesPerBatch" else None,
+                jsonata=jsonata,
+            )
     if "BatchInput" in batcher and not isinstance(batcher["BatchInput"], Mapping):
         checker.add(f"{where}/BatchInput", "The field 'BatchInput' must be an object")
 

@@ -14,8 +14,9 @@ from paybus.core.asl.jsonata_mode import JsonataSyntaxError, check_syntax, is_ex
 from paybus.core.asl.jsonpath import JsonPathSyntaxError, parse_path
 
 
-def path_problem(value: Any, field: str, *, nullable: bool = False,
-                 reference: bool = False, context: bool = True) -> str | None:
+def path_problem(
+    value: Any, field: str, *, nullable: bool = False, reference: bool = False, context: bool = True
+) -> str | None:
     if value is None and nullable:
         return None
     kind = "ReferencePath" if reference else "JSONPath"
@@ -85,8 +86,9 @@ def is_number(value: Any) -> bool:
     return isinstance(value, int | float) and not isinstance(value, bool)
 
 
-def integer_problem(value: Any, field: str, minimum: int, maximum: int | None = None,
-                    *, jsonata: bool = False) -> str | None:
+def integer_problem(
+    value: Any, field: str, minimum: int, maximum: int | None = None, *, jsonata: bool = False
+) -> str | None:
     if jsonata and is_expression(value):
         return None
     if not is_int(value) or value < minimum or (maximum is not None and value > maximum):

@@ -144,8 +144,11 @@ class _Parser:
             if char == "\\":
                 if self.pos + 1 >= len(self.text):
                     raise IntrinsicSyntaxError("a lone trailing backslash in a string literal")
-                out.append("\\" + self.text[self.pos + 1] if self.text[self.pos + 1] in "{}" else
-                           self.text[self.pos + 1])
+                out.append(
+                    "\\" + self.text[self.pos + 1]
+                    if self.text[self.pos + 1] in "{}"
+                    else self.text[self.pos + 1]
+                )
                 self.pos += 2
                 continue
             if char == "'":
@@ -175,6 +178,3 @@ class _Parser:
             return parse_path(self.text[start : self.pos])
         except JsonPathSyntaxError as exc:
             raise IntrinsicSyntaxError(str(exc)) from None
-
-
-

@@ -65,13 +65,13 @@ Signal = TaskSignal | TimerSignal | ChildSignal
 class StateHandler(Protocol):
     def execute(self, run: Run, frame: Frame, state: Mapping[str, Any]) -> Outcome: ...
 
-    def resume(self, run: Run, frame: Frame, state: Mapping[str, Any],
-               signal: Signal) -> Outcome: ...
+    def resume(
+        self, run: Run, frame: Frame, state: Mapping[str, Any], signal: Signal
+    ) -> Outcome: ...
 
 
 class NoResume:
     """Mixin for states that never wait."""
 
-    def resume(self, run: Run, frame: Frame, state: Mapping[str, Any],
-               signal: Signal) -> Outcome:
+    def resume(self, run: Run, frame: Frame, state: Mapping[str, Any], signal: Signal) -> Outcome:
         raise AssertionError(f"state {frame.state_name!r} does not wait for {signal!r}")

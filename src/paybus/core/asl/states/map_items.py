@@ -28,8 +28,10 @@ def map_items(run: Run, frame: Frame, state: Mapping[str, Any], value: Any) -> l
     if is_jsonata(run, state):
         items = evaluate_value(state["Items"], scope, "Items") if "Items" in state else value
         if not isinstance(items, list):
-            raise StatesError(QUERY_EVALUATION_ERROR,
-                              f"Map state input must be an array but was: {compact(items)}")
+            raise StatesError(
+                QUERY_EVALUATION_ERROR,
+                f"Map state input must be an array but was: {compact(items)}",
+            )
         return items
     path = state.get("ItemsPath", "$")
     items = scope.resolve(parse_path(path), "ItemsPath")
@@ -38,8 +40,9 @@ def map_items(run: Run, frame: Frame, state: Mapping[str, Any], value: Any) -> l
     return items
 
 
-def _number_setting(run: Run, frame: Frame, state: Mapping[str, Any], value: Any, key: str,
-                    kind: str) -> Any:
+def _number_setting(
+    run: Run, frame: Frame, state: Mapping[str, Any], value: Any, key: str, kind: str
+) -> Any:
     if key in state:
         setting = state[key]
         if is_jsonata(run, state):
@@ -52,8 +55,11 @@ def _number_setting(run: Run, frame: Frame, state: Mapping[str, Any], value: Any
         if kind == "integer":
             valid = valid and float(setting).is_integer()
         if not valid:
-            raise StatesError(RUNTIME, f"The {key}Path field refers to value "
-                              f"\"{compact(setting)}\" which is not a valid {kind}: {path}")
+            raise StatesError(
+                RUNTIME,
+                f"The {key}Path field refers to value "
+                f'"{compact(setting)}" which is not a valid {kind}: {path}',
+            )
         return setting
     return None
 
@@ -67,8 +73,9 @@ def max_concurrency(run: Run, frame: Frame, state: Mapping[str, Any], value: Any
     return int(setting)
 
 
-def tolerated_failures(run: Run, frame: Frame, state: Mapping[str, Any], value: Any,
-                       total: int) -> int | None:
+def tolerated_failures(
+    run: Run, frame: Frame, state: Mapping[str, Any], value: Any, total: int
+) -> int | None:
     """How many iterations may fail; None means the first failure fails the Map."""
     percentage = _number_setting(run, frame, state, value, "ToleratedFailurePercentage", "float")
     count = _number_setting(run, frame, state, value, "ToleratedFailureCount", "integer")
@@ -84,8 +91,9 @@ def tolerated_failures(run: Run, frame: Frame, state: Mapping[str, Any], value: 
     return min(limits) if limits and any(limits) else None
 
 
-def batch_items(run: Run, frame: Frame, state: Mapping[str, Any], value: Any,
-                items: list[Any]) -> list[Any]:
+def batch_items(
+    run: Run, frame: Frame, state: Mapping[str, Any], value: Any, items: list[Any]
+) -> list[Any]:
     batcher = state.get("ItemBatcher")
     if not isinstance(batcher, Mapping):
         return items
@@ -104,8 +112,11 @@ def batch_items(run: Run, frame: Frame, state: Mapping[str, Any], value: Any,
     max_bytes = setting("MaxInputBytesPerBatch")
     batch_input = batcher.get("BatchInput")
     if batch_input is not None:
-        batch_input = (evaluate_value(batch_input, scope, "BatchInput") if jsonata else
-                       evaluate_template(batch_input, scope, "BatchInput"))
+        batch_input = (
+            evaluate_value(batch_input, scope, "BatchInput")
+            if jsonata
+            else evaluate_template(batch_input, scope, "BatchInput")
+        )
     batches: list[Any] = []
     current: list[Any] = []
     for item in items:
@@ -117,12 +128,15 @@ def batch_items(run: Run, frame: Frame, state: Mapping[str, Any], value: Any,
         current = candidate
     if current:
         batches.append(current)
-    return [{"Items": batch} if batch_input is None else {"BatchInput": batch_input, "Items": batch}
-            for batch in batches]
+    return [
+        {"Items": batch} if batch_input is None else {"BatchInput": batch_input, "Items": batch}
+        for batch in batches
+    ]
 
 
-def iteration_input(run: Run, frame: Frame, state: Mapping[str, Any], value: Any, index: int,
-                    item: Any) -> Any:
+def iteration_input(
+    run: Run, frame: Frame, state: Mapping[str, Any], value: Any, index: int, item: Any
+) -> Any:
     selector_key = "ItemSelector" if "ItemSelector" in state else "Parameters"
     if selector_key not in state:
         return item

@@ -32,15 +32,23 @@ class MapState:
         tolerated = tolerated_failures(run, frame, state, value, len(items))
         work = frame.work
         work.clear()
-        work.update(value=value, items=items, next=0, running=[], results=[None] * len(items),
-                    done=0, failures=0, tolerated=tolerated, concurrency=concurrency)
+        work.update(
+            value=value,
+            items=items,
+            next=0,
+            running=[],
+            results=[None] * len(items),
+            done=0,
+            failures=0,
+            tolerated=tolerated,
+            concurrency=concurrency,
+        )
         if not items:
             return self._succeed(run, frame, state)
         self._fill(run, frame, state)
         return Suspend()
 
-    def resume(self, run: Run, frame: Frame, state: Mapping[str, Any],
-               signal: Signal) -> Outcome:
+    def resume(self, run: Run, frame: Frame, state: Mapping[str, Any], signal: Signal) -> Outcome:
         assert isinstance(signal, ChildSignal)
         work = frame.work
         child = run.frame(signal.child_id)
@@ -58,8 +66,10 @@ class MapState:
                     run.drop_frame(other)
                 work["running"] = []
                 if tolerated is not None:
-                    return Raise(EXCEED_TOLERATED_FAILURE_THRESHOLD,
-                                 "The specified tolerated failure threshold was exceeded")
+                    return Raise(
+                        EXCEED_TOLERATED_FAILURE_THRESHOLD,
+                        "The specified tolerated failure threshold was exceeded",
+                    )
                 return Raise(error, cause)
             work["results"][index] = {"Error": error, "Cause": cause}
         else:
@@ -78,11 +88,13 @@ class MapState:
         while work["next"] < len(work["items"]) and len(work["running"]) < limit:
             index = work["next"]
             work["next"] = index + 1
-            item_input = iteration_input(run, frame, state, work["value"], index,
-                                         work["items"][index])
+            item_input = iteration_input(
+                run, frame, state, work["value"], index, work["items"][index]
+            )
             run.emit(frame, "MapIterationStarted", {"index": index, "name": frame.state_name})
-            child = run.new_frame(frame, (*frame.scope, frame.state_name, 0), item_input,
-                                  {"map_index": index})
+            child = run.new_frame(
+                frame, (*frame.scope, frame.state_name, 0), item_input, {"map_index": index}
+            )
             work["running"].append(child.id)
             run.schedule(child.id)
 

@@ -22,14 +22,14 @@ class ParallelState:
         count = len(state["Branches"])
         work.update(children=[], results=[None] * count, remaining=count)
         for index in range(count):
-            child = run.new_frame(frame, (*frame.scope, frame.state_name, index), value,
-                                  {"branch": index})
+            child = run.new_frame(
+                frame, (*frame.scope, frame.state_name, index), value, {"branch": index}
+            )
             work["children"].append(child.id)
             run.schedule(child.id)
         return Suspend()
 
-    def resume(self, run: Run, frame: Frame, state: Mapping[str, Any],
-               signal: Signal) -> Outcome:
+    def resume(self, run: Run, frame: Frame, state: Mapping[str, Any], signal: Signal) -> Outcome:
         assert isinstance(signal, ChildSignal)
         work = frame.work
         child = run.frame(signal.child_id)

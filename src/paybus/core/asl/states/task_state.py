@@ -45,8 +45,18 @@ class TaskState:
         credentials = self._credentials(run, frame, state)
         self._emit_scheduled(run, frame, info, parameters, timeout, heartbeat)
         run.register_task(frame, task_id, work.get("token"))
-        run.effects.append(InvokeTask(task_id, state["Resource"], parameters, work.get("token"),
-                                      info.callback, timeout, heartbeat, credentials))
+        run.effects.append(
+            InvokeTask(
+                task_id,
+                state["Resource"],
+                parameters,
+                work.get("token"),
+                info.callback,
+                timeout,
+                heartbeat,
+                credentials,
+            )
+        )
         if info.needs_token:
             run.effects.append(WaitForToken(task_id, work["token"]))
         if timeout is not None:
@@ -56,8 +66,7 @@ class TaskState:
             work["heartbeat_timer"] = run.start_timer(frame, heartbeat, "heartbeat_timeout")
         return Suspend()
 
-    def resume(self, run: Run, frame: Frame, state: Mapping[str, Any],
-               signal: Signal) -> Outcome:
+    def resume(self, run: Run, frame: Frame, state: Mapping[str, Any], signal: Signal) -> Outcome:
         info = describe_resource(state["Resource"])
         if isinstance(signal, TimerSignal):
             return self._timed_out(run, frame, info, signal.purpose)
@@ -66,18 +75,27 @@ class TaskState:
             self._restart_heartbeat(run, frame)
             return Suspend()
         if signal.kind == "submitted":
-            run.emit(frame, f"{info.family}Submitted",
-                     {**self._ids(info), "output": compact(signal.output)})
+            run.emit(
+                frame,
+                f"{info.family}Submitted",
+                {**self._ids(info), "output": compact(signal.output)},
+            )
             return Suspend()
         self._close(run, frame, cancelled=False)
         if signal.kind == "failed":
             details = self._ids(info)
-            details.update({k: v for k, v in (("error", signal.error), ("cause", signal.cause))
-                            if v is not None})
+            details.update(
+                {
+                    k: v
+                    for k, v in (("error", signal.error), ("cause", signal.cause))
+                    if v is not None
+                }
+            )
             run.emit(frame, f"{info.family}Failed", details)
             return Raise(signal.error, signal.cause)
-        run.emit(frame, f"{info.family}Succeeded",
-                 {**self._ids(info), "output": compact(signal.output)})
+        run.emit(
+            frame, f"{info.family}Succeeded", {**self._ids(info), "output": compact(signal.output)}
+        )
         output, assigned = finish(run, frame, state, signal.output, with_retry=True)
         return Advance(output, state.get("Next"), assigned)
 
@@ -88,12 +106,18 @@ class TaskState:
             return {"resourceType": info.resource_type, "resource": info.resource}
         return {}
 
-    def _emit_scheduled(self, run: Run, frame: Frame, info: ResourceInfo, parameters: Any,
-                        timeout: int | None, heartbeat: int | None) -> None:
+    def _emit_scheduled(
+        self,
+        run: Run,
+        frame: Frame,
+        info: ResourceInfo,
+        parameters: Any,
+        timeout: int | None,
+        heartbeat: int | None,
+    ) -> None:
         details: dict[str, Any]
         if info.family == "Task":
-            details = {**self._ids(info), "region": info.region,
-                       "parameters": compact(parameters)}
+            details = {**self._ids(info), "region": info.region, "parameters": compact(parameters)}
         else:
             details = {"resource": info.arn, "input": compact(parameters)}
         if timeout is not None:
@@ -104,8 +128,7 @@ class TaskState:
         started = self._ids(info) if info.family == "Task" else None
         run.emit(frame, f"{info.family}Started", started)
 
-    def _seconds(self, run: Run, frame: Frame, state: Mapping[str, Any],
-                 key: str) -> int | None:
+    def _seconds(self, run: Run, frame: Frame, state: Mapping[str, Any], key: str) -> int | None:
         if key in state:
             value = evaluate_field(run, frame, state, state[key], key)
         elif f"{key}Path" in state and not is_jsonata(run, state):
@@ -114,8 +137,11 @@ class TaskState:
         else:
             return None
         if not isinstance(value, int) or isinstance(value, bool) or value <= 0:
-            raise StatesError(RUNTIME, f"The {key} field refers to value \"{compact(value)}\" "
-                              "which is not a valid positive integer")
+            raise StatesError(
+                RUNTIME,
+                f'The {key} field refers to value "{compact(value)}" '
+                "which is not a valid positive integer",
+            )
         return value
 
     def _credentials(self, run: Run, frame: Frame, state: Mapping[str, Any]) -> Any:
@@ -123,15 +149,13 @@ class TaskState:
             return None
         if is_jsonata(run, state):
             return evaluate_field(run, frame, state, state["Credentials"], "Credentials")
-        return evaluate_template(state["Credentials"], run.scope(frame, frame.input),
-                                 "Credentials")
+        return evaluate_template(state["Credentials"], run.scope(frame, frame.input), "Credentials")
 
     def _restart_heartbeat(self, run: Run, frame: Frame) -> None:
         work = frame.work
         if "heartbeat_timer" in work:
             run.cancel_timer(work["heartbeat_timer"])
-            work["heartbeat_timer"] = run.start_timer(frame, work["heartbeat"],
-                                                      "heartbeat_timeout")
+            work["heartbeat_timer"] = run.start_timer(frame, work["heartbeat"], "heartbeat_timeout")
 
     def _close(self, run: Run, frame: Frame, *, cancelled: bool) -> None:
         work = frame.work

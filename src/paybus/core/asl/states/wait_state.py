@@ -31,8 +31,7 @@ class WaitState:
         run.start_timer(frame, None, "wait", at=until)
         return Suspend()
 
-    def resume(self, run: Run, frame: Frame, state: Mapping[str, Any],
-               signal: Signal) -> Outcome:
+    def resume(self, run: Run, frame: Frame, state: Mapping[str, Any], signal: Signal) -> Outcome:
         return self._done(run, frame, state, frame.work.get("value"))
 
     def _done(self, run: Run, frame: Frame, state: Mapping[str, Any], value: Any) -> Outcome:
@@ -51,20 +50,28 @@ class WaitState:
             path = state["SecondsPath"]
             seconds = scope.resolve(parse_path(path), "SecondsPath")
             if not isinstance(seconds, int) or isinstance(seconds, bool):
-                raise StatesError(RUNTIME, "The SecondsPath parameter does not reference an "
-                                  f"integer value: {path} == {compact(seconds)}")
+                raise StatesError(
+                    RUNTIME,
+                    "The SecondsPath parameter does not reference an "
+                    f"integer value: {path} == {compact(seconds)}",
+                )
             if seconds < 0:
-                raise StatesError(RUNTIME, "The SecondsPath parameter references a negative "
-                                  f"value: {path} == {seconds}")
+                raise StatesError(
+                    RUNTIME,
+                    f"The SecondsPath parameter references a negative value: {path} == {seconds}",
+                )
             return run.now + timedelta(seconds=seconds)
         path = state["TimestampPath"]
         text = scope.resolve(parse_path(path), "TimestampPath")
         moment = parse_timestamp(text)
         if moment is None:
             shown = text if isinstance(text, str) else compact(text)
-            raise StatesError(RUNTIME, "The TimestampPath parameter does not reference a valid "
-                              f"ISO-8601 extended offset date-time format string: {path} == "
-                              f"{shown}")
+            raise StatesError(
+                RUNTIME,
+                "The TimestampPath parameter does not reference a valid "
+                f"ISO-8601 extended offset date-time format string: {path} == "
+                f"{shown}",
+            )
         return moment
 
     def _until_jsonata(self, state: Mapping[str, Any], scope: Any, now: datetime) -> datetime:
@@ -73,8 +80,11 @@ class WaitState:
             if is_expression(seconds):
                 seconds = evaluate_value(seconds, scope, "Seconds")
             if not isinstance(seconds, int) or isinstance(seconds, bool) or seconds < 0:
-                raise StatesError(QUERY_EVALUATION_ERROR, "The Seconds field must evaluate to a "
-                                  f"non-negative integer but was: {compact(seconds)}")
+                raise StatesError(
+                    QUERY_EVALUATION_ERROR,
+                    "The Seconds field must evaluate to a "
+                    f"non-negative integer but was: {compact(seconds)}",
+                )
             return now + timedelta(seconds=seconds)
         text = state["Timestamp"]
         if is_expression(text):
@@ -82,8 +92,11 @@ class WaitState:
         moment = parse_timestamp(text)
         if moment is None:
             shown = text if isinstance(text, str) else compact(text)
-            raise StatesError(QUERY_EVALUATION_ERROR, "The Timestamp field cannot be parsed as "
-                              f"an ISO-8601 extended offset date-time format string: {shown}")
+            raise StatesError(
+                QUERY_EVALUATION_ERROR,
+                "The Timestamp field cannot be parsed as "
+                f"an ISO-8601 extended offset date-time format string: {shown}",
+            )
         return moment
 
 
