@@ -94,3 +94,13 @@ async def test_a_read_sees_every_write_that_returned(store: Store) -> None:
 
 async def test_ping_answers(store: Store) -> None:
     await store.ping()
+
+
+async def test_writes_after_close_are_refused_not_lost(store_url: str) -> None:
+    from paybus.core.errors import StoreUnavailable
+    from paybus.store.store import open_store
+
+    closing = await open_store(store_url)
+    await closing.close()
+    with pytest.raises(StoreUnavailable):
+        await closing.write(lambda: execute("SELECT 1"))

@@ -94,12 +94,28 @@ class SqliteEngine:
         if self._writer is not None:
             self._jobs.put(_STOP)
             await asyncio.to_thread(self._writer.join)
+        self._refuse_leftovers()
         if self._readers is not None:
             self._readers.shutdown(wait=True)
         with self._lock:
             for connection in self._reader_connections:
                 connection.close()
             self._reader_connections.clear()
+
+    def _refuse_leftovers(self) -> None:
+        """Units submitted while the store was closing never ran: tell their callers so."""
+        leftovers: list[_Job] = []
+        while True:
+            try:
+                job = self._jobs.get_nowait()
+            except queue.Empty:
+                break
+            if isinstance(job, _Job):
+                job.error = StoreUnavailable("the store closed before this write ran")
+                leftovers.append(job)
+        for job in leftovers:
+            with contextlib.suppress(RuntimeError):
+                job.loop.call_soon_threadsafe(_settle_jobs, [job])
 
     # -- public API --------------------------------------------------------------------------
 
