@@ -25,6 +25,7 @@ Driver exceptions (sqlite3, psycopg) never cross the store boundary: they become
     ├── AlreadyExists              a resource created twice with different attributes
     │   └── QueueNameExists        SQS: CreateQueue of an existing name with other attributes
     ├── ConditionalCheckFailed     a table write whose condition did not hold
+    ├── WebhookRefused             a webhook that failed verification: a short reason and a status
     ├── LimitExceeded              a documented AWS limit was hit
     │   ├── OverLimit              SQS: too many messages in flight
     │   ├── PurgeQueueInProgress   SQS: a second purge within 60 seconds
@@ -89,6 +90,19 @@ class AlreadyExists(PaybusError):
 class ConditionalCheckFailed(PaybusError):
     code = "conditional_check_failed"
     aws_name = "ConditionalCheckFailedException"
+
+
+class WebhookRefused(PaybusError):
+    """A webhook delivery refused before anything was stored (bad signature, stale, ...)."""
+
+    code = "webhook_refused"
+    aws_name = "WebhookRefused"
+
+    def __init__(self, reason: str, detail: str, status: int = 400) -> None:
+        super().__init__(f"{reason}: {detail}")
+        self.reason = reason
+        self.detail = detail
+        self.status = status
 
 
 class LimitExceeded(PaybusError):
@@ -248,4 +262,5 @@ __all__ = [
     "TooManyEntriesInBatchRequest",
     "TooManyRequests",
     "ValidationError",
+    "WebhookRefused",
 ]

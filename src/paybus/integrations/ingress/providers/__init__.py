@@ -1,0 +1,1 @@
+"""One module per payment processor, each a `Verifier`."""
