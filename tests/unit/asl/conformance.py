@@ -36,8 +36,14 @@ def load_cases() -> list[dict[str, Any]]:
     return [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
 
 
-WORD_PLACEHOLDERS = {"timestamp", "date", "generated-uuid", "start-time", "entered-time",
-                     "snf_role_arn"}
+WORD_PLACEHOLDERS = {
+    "timestamp",
+    "date",
+    "generated-uuid",
+    "start-time",
+    "entered-time",
+    "snf_role_arn",
+}
 
 
 def _string_matches(expected: str, actual: Any) -> bool:
@@ -54,11 +60,17 @@ def matches(expected: Any, actual: Any) -> bool:
     if isinstance(expected, str):
         return _string_matches(expected, actual)
     if isinstance(expected, dict):
-        return (isinstance(actual, dict) and set(expected) == set(actual)
-                and all(matches(v, actual[k]) for k, v in expected.items()))
+        return (
+            isinstance(actual, dict)
+            and set(expected) == set(actual)
+            and all(matches(v, actual[k]) for k, v in expected.items())
+        )
     if isinstance(expected, list):
-        return (isinstance(actual, list) and len(expected) == len(actual)
-                and all(matches(e, a) for e, a in zip(expected, actual, strict=True)))
+        return (
+            isinstance(actual, list)
+            and len(expected) == len(actual)
+            and all(matches(e, a) for e, a in zip(expected, actual, strict=True))
+        )
     return bool(expected == actual) and type(expected) is type(actual)
 
 
@@ -88,8 +100,11 @@ def prepare_case(case: dict[str, Any]) -> tuple[dict[str, Any], Any, dict[str, A
     if isinstance(value, dict):
         ts = value.get("TimestampValue")
         if ts == "date":
-            value["TimestampValue"] = ("2016-03-14T01:59:00.123456789Z" if "NANOSECONDS" in name
-                                       else "2016-03-14T01:59:00Z")
+            value["TimestampValue"] = (
+                "2016-03-14T01:59:00.123456789Z"
+                if "NANOSECONDS" in name
+                else "2016-03-14T01:59:00Z"
+            )
         elif ts == "timestamp":
             value["TimestampValue"] = _timestamp_from_cause(expected["cause"])
         if value.get("start_at") == "<timestamp>":

@@ -71,8 +71,16 @@ class Driver:
     # ---- driving ---------------------------------------------------------------------------
 
     def start(self, input_value: Any, *, max_wait: timedelta | None = None) -> Driver:
-        self._apply(StartExecution(self.now, input_value, EXECUTION_ARN, MACHINE_ARN, self.seed,
-                                   role_arn="snf_role_arn"))
+        self._apply(
+            StartExecution(
+                self.now,
+                input_value,
+                EXECUTION_ARN,
+                MACHINE_ARN,
+                self.seed,
+                role_arn="snf_role_arn",
+            )
+        )
         return self.run(max_wait=max_wait)
 
     def run(self, *, max_wait: timedelta | None = None) -> Driver:
@@ -166,13 +174,20 @@ class Driver:
         payload = task.parameters
         wrap = False
         if resource.startswith("arn:aws:states:::lambda:invoke"):
-            resource, payload, wrap = task.parameters["FunctionName"], task.parameters.get(
-                "Payload"), True
+            resource, payload, wrap = (
+                task.parameters["FunctionName"],
+                task.parameters.get("Payload"),
+                True,
+            )
         name = resource.rsplit(":", 1)[-1]
         function = self.functions.get(name) or self.functions.get(resource)
         if function is None:
-            return TaskFailed(self.now, task.task_id, "Lambda.ResourceNotFoundException",
-                              f"Function not found: {resource}")
+            return TaskFailed(
+                self.now,
+                task.task_id,
+                "Lambda.ResourceNotFoundException",
+                f"Function not found: {resource}",
+            )
         try:
             result = function(payload)
         except TaskError as exc:

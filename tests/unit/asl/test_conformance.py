@@ -17,7 +17,8 @@ from .harness import Driver
 CASES = load_cases()
 
 pytestmark = pytest.mark.skipif(
-    not CASES, reason=f"AWS-recorded ASL cases not found at {cases_file()} "
+    not CASES,
+    reason=f"AWS-recorded ASL cases not found at {cases_file()} "
     "(set PAYBUS_SHARED_DIR to the shared folder)",
 )
 
@@ -40,8 +41,9 @@ def test_recorded_execution(case: dict[str, Any]) -> None:
         assert matches(expected["output"], driver.output), driver.output
     if expected["status"] == "ExecutionFailed":
         assert driver.error == expected.get("error")
-        assert driver.cause == expected.get("cause") or matches(expected.get("cause"),
-                                                                driver.cause), driver.cause
+        assert driver.cause == expected.get("cause") or matches(
+            expected.get("cause"), driver.cause
+        ), driver.cause
 
 
 def _assert_same_history(recorded: list[dict[str, Any]], driver: Driver) -> None:

@@ -10,23 +10,30 @@ from hypothesis import strategies as st
 
 from paybus.core.asl.jsonpath import JsonPathSyntaxError, PathNotFound, evaluate, parse_path, write
 
-DOC = {"a": {"b": [1, 2, {"c": 3}]}, "delivery-partner": "UQS", "x y": 1,
-       "items": [{"type": "a", "n": 1}, {"type": "b", "n": 5}, {"n": 7}]}
+DOC = {
+    "a": {"b": [1, 2, {"c": 3}]},
+    "delivery-partner": "UQS",
+    "x y": 1,
+    "items": [{"type": "a", "n": 1}, {"type": "b", "n": 5}, {"n": 7}],
+}
 
 
-@pytest.mark.parametrize(("path", "expected"), [
-    ("$", DOC),
-    ("$.a.b[2].c", 3),
-    ("$.a.b[-1]", {"c": 3}),
-    ("$.delivery-partner", "UQS"),
-    ("$['x y']", 1),
-    ("$.a.b.length()", 3),
-    ("$.items[*].type", ["a", "b"]),
-    ("$.items[?(@.n > 2)].n", [5, 7]),
-    ("$.items[0:2].n", [1, 5]),
-    ("$..c", [3]),
-    ("$.nothing[*].type", []),
-])
+@pytest.mark.parametrize(
+    ("path", "expected"),
+    [
+        ("$", DOC),
+        ("$.a.b[2].c", 3),
+        ("$.a.b[-1]", {"c": 3}),
+        ("$.delivery-partner", "UQS"),
+        ("$['x y']", 1),
+        ("$.a.b.length()", 3),
+        ("$.items[*].type", ["a", "b"]),
+        ("$.items[?(@.n > 2)].n", [5, 7]),
+        ("$.items[0:2].n", [1, 5]),
+        ("$..c", [3]),
+        ("$.nothing[*].type", []),
+    ],
+)
 def test_evaluate(path: str, expected: Any) -> None:
     assert evaluate(path, DOC) == expected
 
@@ -62,10 +69,14 @@ json_values = st.recursive(
 )
 
 
-@given(document=st.dictionaries(names, json_values, max_size=4),
-       steps=st.lists(names, min_size=1, max_size=4), value=json_values)
-def test_write_then_read_round_trips(document: dict[str, Any], steps: list[str],
-                                     value: Any) -> None:
+@given(
+    document=st.dictionaries(names, json_values, max_size=4),
+    steps=st.lists(names, min_size=1, max_size=4),
+    value=json_values,
+)
+def test_write_then_read_round_trips(
+    document: dict[str, Any], steps: list[str], value: Any
+) -> None:
     path = "$." + ".".join(steps)
     try:
         written = write(document, path, value)

@@ -31,16 +31,27 @@ def loyalty_functions(calls: list[str]) -> dict[str, Any]:
         def function(event: Any) -> Any:
             calls.append(name)
             return {**event, "handled_by": name}
+
         return function
 
-    names = ["dev-send-tier-upgrade-email", "dev-update-crm-profile", "dev-generate-tier-offers",
-             "dev-high-value-engagement", "dev-standard-purchase-confirmation",
-             "dev-schedule-follow-up-campaign"]
+    names = [
+        "dev-send-tier-upgrade-email",
+        "dev-update-crm-profile",
+        "dev-generate-tier-offers",
+        "dev-high-value-engagement",
+        "dev-standard-purchase-confirmation",
+        "dev-schedule-follow-up-campaign",
+    ]
     return {name: make(name) for name in names}
 
 
-WORKFLOW_INPUT = {"customer_id": "cus_1", "current_tier": "GOLD", "tier_changed": False,
-                  "points_earned": 120, "total_points": 900}
+WORKFLOW_INPUT = {
+    "customer_id": "cus_1",
+    "current_tier": "GOLD",
+    "tier_changed": False,
+    "points_earned": 120,
+    "total_points": 900,
+}
 
 
 def test_loyalty_definition_validates() -> None:
@@ -53,8 +64,11 @@ def test_verbatim_tier_upgrade_fails_like_aws_after_the_parallel_state() -> None
     calls: list[str] = []
     driver = Driver.of(loyalty_definition(), loyalty_functions(calls))
     driver.start({**WORKFLOW_INPUT, "tier_changed": True})
-    assert calls == ["dev-send-tier-upgrade-email", "dev-update-crm-profile",
-                     "dev-generate-tier-offers"]
+    assert calls == [
+        "dev-send-tier-upgrade-email",
+        "dev-update-crm-profile",
+        "dev-generate-tier-offers",
+    ]
     assert (driver.status, driver.error) == ("FAILED", "States.Runtime")
     assert driver.cause is not None
     assert "'ScheduleFollowUpCampaign'" in driver.cause and "'$.customer_id'" in driver.cause
@@ -67,8 +81,12 @@ def test_tier_upgrade_runs_three_branches_then_waits_for_the_follow_up_token() -
     driver = Driver.of(definition, loyalty_functions(calls))
     driver.start({**WORKFLOW_INPUT, "tier_changed": True})
     assert driver.status == "RUNNING"
-    assert calls == ["dev-send-tier-upgrade-email", "dev-update-crm-profile",
-                     "dev-generate-tier-offers", "dev-schedule-follow-up-campaign"]
+    assert calls == [
+        "dev-send-tier-upgrade-email",
+        "dev-update-crm-profile",
+        "dev-generate-tier-offers",
+        "dev-schedule-follow-up-campaign",
+    ]
     follow_up = driver.invocations[-1]
     token = follow_up.parameters["Payload"]["task_token"]
     assert follow_up.callback and token == follow_up.token
@@ -126,8 +144,11 @@ def test_a_fourth_failure_exhausts_the_retrier() -> None:
     functions = loyalty_functions([])
     functions["dev-standard-purchase-confirmation"] = always
     driver = Driver.of(loyalty_definition(), functions).start(WORKFLOW_INPUT)
-    assert (driver.status, driver.error, driver.cause) == ("FAILED", "Lambda.ServiceException",
-                                                          "down")
+    assert (driver.status, driver.error, driver.cause) == (
+        "FAILED",
+        "Lambda.ServiceException",
+        "down",
+    )
     assert driver.event_types.count("LambdaFunctionScheduled") == 4
 
 
@@ -150,33 +171,57 @@ STRIPE_PAYMENT = {
             },
             "TimeoutSeconds": 86400,
             "ResultPath": "$.confirmation",
-            "Catch": [{"ErrorEquals": ["States.Timeout"], "ResultPath": "$.error",
-                       "Next": "PaymentTimedOut"},
-                      {"ErrorEquals": ["States.ALL"], "ResultPath": "$.error",
-                       "Next": "NotifyCustomer"}],
+            "Catch": [
+                {
+                    "ErrorEquals": ["States.Timeout"],
+                    "ResultPath": "$.error",
+                    "Next": "PaymentTimedOut",
+                },
+                {"ErrorEquals": ["States.ALL"], "ResultPath": "$.error", "Next": "NotifyCustomer"},
+            ],
             "Next": "CheckOutcome",
         },
         "CheckOutcome": {
             "Type": "Choice",
-            "Choices": [{"Variable": "$.confirmation.status", "StringEquals": "succeeded",
-                         "Next": "PostPayment"}],
+            "Choices": [
+                {
+                    "Variable": "$.confirmation.status",
+                    "StringEquals": "succeeded",
+                    "Next": "PostPayment",
+                }
+            ],
             "Default": "NotifyCustomer",
         },
         "PostPayment": {
             "Type": "Parallel",
             "Branches": [
-                {"StartAt": "SendReceipt", "States": {"SendReceipt": {
-                    "Type": "Task", "Resource": "send-receipt", "End": True}}},
-                {"StartAt": "UpdateInventory", "States": {"UpdateInventory": {
-                    "Type": "Task", "Resource": "update-inventory", "End": True}}},
+                {
+                    "StartAt": "SendReceipt",
+                    "States": {
+                        "SendReceipt": {"Type": "Task", "Resource": "send-receipt", "End": True}
+                    },
+                },
+                {
+                    "StartAt": "UpdateInventory",
+                    "States": {
+                        "UpdateInventory": {
+                            "Type": "Task",
+                            "Resource": "update-inventory",
+                            "End": True,
+                        }
+                    },
+                },
             ],
             "ResultPath": "$.post_payment",
             "Next": "Paid",
         },
         "Paid": {"Type": "Succeed"},
         "NotifyCustomer": {"Type": "Pass", "Next": "PaymentFailed"},
-        "PaymentFailed": {"Type": "Fail", "Error": "PaymentFailed",
-                          "Cause": "The payment did not succeed"},
+        "PaymentFailed": {
+            "Type": "Fail",
+            "Error": "PaymentFailed",
+            "Cause": "The payment did not succeed",
+        },
         "PaymentTimedOut": {"Type": "Fail", "Error": "PaymentTimedOut"},
     },
 }
@@ -195,8 +240,10 @@ def test_stripe_payment_resumes_when_the_webhook_sends_the_token() -> None:
     driver = Driver.of(STRIPE_PAYMENT, stripe_functions()).start({"amount": 1000})
     assert driver.status == "RUNNING"
     token = driver.waiting_tokens[0]
-    assert driver.invocations[-1].parameters["Payload"] == {"payment_intent": "pi_123",
-                                                             "task_token": token}
+    assert driver.invocations[-1].parameters["Payload"] == {
+        "payment_intent": "pi_123",
+        "task_token": token,
+    }
     assert "TaskSubmitted" in driver.event_types
     driver.send_task_success(token, {"status": "succeeded"})
     assert driver.status == "SUCCEEDED"
