@@ -1,0 +1,1 @@
+"""Realistic processor events for `paybus trigger`, shaped as the processors send them today."""
