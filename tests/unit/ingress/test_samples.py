@@ -77,5 +77,5 @@ def test_ids_are_unique_across_a_burst() -> None:
 
 
 def test_unknown_types_are_refused() -> None:
-    with pytest.raises(KeyError, match="invoice.exploded"):
+    with pytest.raises(KeyError, match=r"invoice\.exploded"):
         signed_delivery("stripe", "invoice.exploded", "s", IdMaker(), NOW)
