@@ -63,7 +63,8 @@ def test_input_path() -> None:
 
 def test_transformer_bare_values_keep_their_json_type_strings_get_raw_text() -> None:
     transformer = InputTransformer(
-        template='{"email": <email>, "due": <due>, "text": "Invoice <invoice> failed (<due> cents)",'
+        template='{"email": <email>, "due": <due>, '
+        '"text": "Invoice <invoice> failed (<due> cents)",'
         ' "rule": <aws.events.rule-name>, "at": "<aws.events.event.ingestion-time>"}',
         paths={
             "email": "$.detail.data.object.customer_email",
