@@ -55,12 +55,26 @@ class AwsConfig(_Section):
     account_id: str = Field(default="000000000000", pattern=r"^\d{12}$")
 
 
+class WorkflowsConfig(_Section):
+    """Step Functions executions. `functions` maps Lambda function names (as Task states name
+    them, e.g. `dev-send-tier-upgrade-email`) to `module:callable` handlers."""
+
+    functions: dict[str, str] = Field(default_factory=dict)
+    #: a task invocation not finished by then (its worker died) runs again on another worker
+    task_lease_seconds: float = Field(default=300.0, gt=0)
+    #: how often workers look for work other processes left (timers, callbacks, expired leases)
+    poll_seconds: float = Field(default=0.5, gt=0)
+    #: task invocations running at once in one process
+    task_concurrency: int = Field(default=32, ge=1, le=1024)
+
+
 class PaybusConfig(_Section):
     server: ServerConfig = ServerConfig()
     aws: AwsConfig = AwsConfig()
     store: StoreConfig = StoreConfig()
     logging: LoggingConfig = LoggingConfig()
     maintenance: MaintenanceConfig = MaintenanceConfig()
+    workflows: WorkflowsConfig = WorkflowsConfig()
 
     def store_settings(self) -> StoreSettings:
         return parse_store_url(self.store.url, synchronous=self.store.synchronous)

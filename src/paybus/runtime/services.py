@@ -11,9 +11,13 @@ import asyncio
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from paybus.runtime.config import PaybusConfig
 from paybus.store.store import Store
+
+if TYPE_CHECKING:
+    from paybus.runtime.workflows import Workflows
 
 log = logging.getLogger("paybus.runtime")
 
@@ -34,6 +38,8 @@ class Runtime:
         self.store = store
         self.config = config or PaybusConfig()
         self.services = list(services or [])
+        #: Step Functions operations (set by `build_runtime`; the API builds one if absent)
+        self.workflows: Workflows | None = None
         self._stop = asyncio.Event()
         self._tasks: dict[str, asyncio.Task[None]] = {}
 
