@@ -245,3 +245,31 @@ async def test_a_failing_handler_reports_its_exception_like_lambda(store: Store)
     info = await settle(workflows, (await workflows.start_execution(machine)).arn, clock)
     assert (info.status, info.error) == ("FAILED", "ValueError")
     assert json.loads(info.cause)["errorMessage"] == "no such customer"
+
+
+async def test_a_task_starts_a_child_execution_and_waits_for_its_output(store: Store) -> None:
+    clock = VirtualClock()
+    workflows = workflows_on(store, {"double": lambda e, c: {"n": e["n"] * 2}}, clock)
+    child = await create(
+        workflows,
+        "child",
+        {"StartAt": "D", "States": {"D": {"Type": "Task", "Resource": "double", "End": True}}},
+    )
+    parent = {
+        "StartAt": "Run child",
+        "States": {
+            "Run child": {
+                "Type": "Task",
+                "Resource": "arn:aws:states:::states:startExecution.sync:2",
+                "Parameters": {"StateMachineArn": child, "Input": {"n.$": "$.n"}},
+                "OutputPath": "$.Output",
+                "End": True,
+            }
+        },
+    }
+    machine = await create(workflows, "parent", parent)
+    started = await workflows.start_execution(machine, "p", '{"n": 21}')
+    info = await settle(workflows, started.arn, clock)
+    assert (info.status, info.output) == ("SUCCEEDED", '{"n":42}')
+    children, _ = await workflows.list_executions(child)
+    assert [c.status for c in children] == ["SUCCEEDED"]

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from paybus.runtime.config import PaybusConfig
 from paybus.runtime.services import Service
+from paybus.runtime.workflows.child_executions import child_executions
 from paybus.runtime.workflows.engine import EngineOptions, WorkflowEngine
 from paybus.runtime.workflows.functions import FunctionInvoker, LambdaContext, LocalFunctions
 from paybus.runtime.workflows.service import ExecutionInfo, HistoryPage, StateMachineInfo, Workflows
@@ -34,8 +35,11 @@ def build_workflows(
         task_concurrency=settings.task_concurrency,
         run_tasks_here=run_tasks_here,
     )
-    engine = WorkflowEngine(store, TaskRunner(invoker, lambda: engine.now()), options)
-    return Workflows(engine, config.aws.region, config.aws.account_id)
+    integrations = {"states:startExecution": child_executions(lambda: workflows)}
+    runner = TaskRunner(invoker, lambda: engine.now(), integrations)
+    engine = WorkflowEngine(store, runner, options)
+    workflows = Workflows(engine, config.aws.region, config.aws.account_id)
+    return workflows
 
 
 def workflow_services(workflows: Workflows) -> list[Service]:

@@ -193,17 +193,26 @@ class WorkflowEngine:
 
     async def run_until_idle(self) -> None:
         """Do everything due now, in this task, until nothing is left (tests, `sfn run`)."""
+        running: set[asyncio.Task[None]] = set()
         while True:
             progressed = 0
             while not self._ready.empty():
-                batch = [self._ready.get_nowait() for _ in range(self._ready.qsize())]
-                await asyncio.gather(*(self.run_task(task) for task in batch))
-                progressed += len(batch)
+                # tasks run side by side: a `.sync` child execution's tasks must get to run
+                # while its parent's task waits for it
+                running.add(asyncio.create_task(self.run_task(self._ready.get_nowait())))
+                progressed += 1
             progressed += await self.claim_tasks(self.options.task_concurrency)
             progressed += await self.fire_due_timers()
             progressed += await self.apply_inboxes()
+            if running:
+                done, running = await asyncio.wait(
+                    running, timeout=0.05, return_when=asyncio.FIRST_COMPLETED
+                )
+                for task in done:
+                    task.result()
+                progressed += len(done)
             if not progressed and self._ready.empty():
-                return
+                return  # what still runs waits on something outside (a callback, a clock)
 
     async def next_timer_ms(self) -> int | None:
         return await self.store.read(work.next_timer_due)

@@ -25,7 +25,6 @@ RUNTIME_ERROR = "States.Runtime"
 UNAVAILABLE = {
     "sqs": "the SQS-compatible queue service",
     "events": "the EventBridge-compatible bus",
-    "states": "child executions (states:startExecution)",
     "http": "the HTTP task integration",
     "activity": "activities (GetActivityTask workers)",
 }
@@ -80,7 +79,7 @@ class TaskRunner:
         if resource.startswith("arn:aws:states:::"):
             api = ":".join(parts[5:])
             for prefix, integration in self.integrations.items():
-                if api == prefix or api.startswith(prefix + "."):
+                if api == prefix or api.startswith(prefix + ".") or api.startswith(prefix + ":"):
                     return await integration(task)
             raise IntegrationUnavailable(resource, parts[5])
         if len(parts) >= 6 and parts[2] == "states" and parts[5] == "activity":
