@@ -224,15 +224,22 @@ class WorkflowEngine:
             while True:
                 waiter = asyncio.get_running_loop().create_future()
                 self._closed[arn].append(waiter)
-                row = await self.store.read(
-                    lambda: executions.get_execution(self.store.dialect, arn)
-                )
-                if row is None:
-                    raise ExecutionDoesNotExist(f"Execution Does Not Exist: '{arn}'")
-                if row.status != transitions.RUNNING:
-                    return row.status
-                # another process may close it: look again now and then
-                await asyncio.wait([waiter], timeout=self.options.poll_seconds)
+                try:
+                    row = await self.store.read(
+                        lambda: executions.get_execution(self.store.dialect, arn)
+                    )
+                    if row is None:
+                        raise ExecutionDoesNotExist(f"Execution Does Not Exist: '{arn}'")
+                    if row.status != transitions.RUNNING:
+                        return row.status
+                    # another process may close it: look again now and then
+                    await asyncio.wait([waiter], timeout=self.options.poll_seconds)
+                finally:
+                    waiting = self._closed.get(arn)
+                    if waiting is not None and waiter in waiting:
+                        waiting.remove(waiter)
+                        if not waiting:
+                            del self._closed[arn]
 
         return await asyncio.wait_for(until_closed(), timeout)
 
