@@ -27,7 +27,10 @@ def build_workflows(
     settings = config.workflows
     if invoker is None:
         invoker = LocalFunctions.from_specs(
-            settings.functions, region=config.aws.region, account_id=config.aws.account_id
+            settings.functions,
+            eager=run_tasks_here,
+            region=config.aws.region,
+            account_id=config.aws.account_id,
         )
     options = EngineOptions(
         task_lease_seconds=settings.task_lease_seconds,

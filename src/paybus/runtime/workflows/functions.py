@@ -86,16 +86,26 @@ class LocalFunctions:
     region: str = "us-east-1"
     account_id: str = "000000000000"
     timeout_seconds: float = 900.0
+    #: `module:callable` specs imported on first use (processes that rarely run functions)
+    lazy: dict[str, str] = field(default_factory=dict)
 
     @classmethod
-    def from_specs(cls, specs: Mapping[str, str], **options: Any) -> LocalFunctions:
-        return cls({name: load_handler(spec) for name, spec in specs.items()}, **options)
+    def from_specs(
+        cls, specs: Mapping[str, str], *, eager: bool = True, **options: Any
+    ) -> LocalFunctions:
+        """Handlers from `module:callable` specs; `eager` imports them now, so a bad spec
+        stops a server at start rather than failing its first execution."""
+        if eager:
+            return cls({name: load_handler(spec) for name, spec in specs.items()}, **options)
+        return cls(lazy=dict(specs), **options)
 
     def register(self, name: str, handler: Handler) -> None:
         self.handlers[function_name(name)] = handler
 
     async def invoke(self, function: str, payload: Any) -> Any:
         name = function_name(function)
+        if name not in self.handlers and name in self.lazy:
+            self.handlers[name] = load_handler(self.lazy[name])
         handler = self.handlers.get(name)
         if handler is None:
             raise NotFound(f"Function not found: {self._arn(name)}")
