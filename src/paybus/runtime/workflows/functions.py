@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import importlib
 import inspect
+import random
 import time
 import traceback
 import uuid
@@ -109,8 +110,10 @@ class LocalFunctions:
         handler = self.handlers.get(name)
         if handler is None:
             raise NotFound(f"Function not found: {self._arn(name)}")
+        # a request id, not a secret: no urandom call (slow on some VMs) on every invocation
+        request_id = str(uuid.UUID(int=random.getrandbits(128), version=4))
         context = LambdaContext(
-            name, self._arn(name), str(uuid.uuid4()), time.monotonic() + self.timeout_seconds
+            name, self._arn(name), request_id, time.monotonic() + self.timeout_seconds
         )
         try:
             if inspect.iscoroutinefunction(handler):
