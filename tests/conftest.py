@@ -68,6 +68,19 @@ def pg_url(pg_database: str) -> Iterator[str]:
         connection.execute(f'DROP SCHEMA "{schema}" CASCADE')
 
 
+@pytest.fixture(scope="module")
+def pg_module_url(pg_database: str) -> Iterator[str]:
+    """A fresh schema shared by one test module's tests."""
+    import psycopg
+
+    schema = f"m_{uuid.uuid4().hex[:12]}"
+    with psycopg.connect(pg_database, autocommit=True) as connection:
+        connection.execute(f'CREATE SCHEMA "{schema}"')
+    yield f"{pg_database}?options=-csearch_path%3D{schema}"
+    with psycopg.connect(pg_database, autocommit=True) as connection:
+        connection.execute(f'DROP SCHEMA "{schema}" CASCADE')
+
+
 ENGINES = ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)]
 
 

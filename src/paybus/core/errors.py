@@ -14,16 +14,29 @@ Driver exceptions (sqlite3, psycopg) never cross the store boundary: they become
     │   ├── InvalidMessageContents SQS: a body with characters SQS does not allow
     │   ├── ReceiptHandleIsInvalid SQS: a receipt handle that is malformed or of another queue
     │   ├── MessageNotInflight     SQS: visibility change (or ack) of a message not in flight
-    │   └── BatchRequestError      SQS: a malformed batch request as a whole
-    │       ├── EmptyBatchRequest
-    │       ├── TooManyEntriesInBatchRequest
-    │       ├── BatchEntryIdsNotDistinct
-    │       ├── InvalidBatchEntryId
-    │       └── BatchRequestTooLong
+    │   ├── BatchRequestError      SQS: a malformed batch request as a whole
+    │   │   ├── EmptyBatchRequest
+    │   │   ├── TooManyEntriesInBatchRequest
+    │   │   ├── BatchEntryIdsNotDistinct
+    │   │   ├── InvalidBatchEntryId
+    │   │   └── BatchRequestTooLong
+    │   ├── InvalidArn             Step Functions: an ARN that does not parse
+    │   ├── InvalidName            Step Functions: a state machine or execution name AWS refuses
+    │   ├── InvalidExecutionInput  Step Functions: execution input that is not a JSON text
+    │   ├── InvalidOutput          Step Functions: SendTaskSuccess output that is not JSON
+    │   ├── InvalidToken           Step Functions: a task token paybus never issued in that shape
+    │   ├── StateMachineTypeNotSupported  Step Functions: e.g. StartSyncExecution of a STANDARD
+    │   └── ExecutionNotRedrivable Step Functions: redrive of an execution that cannot be
     ├── NotFound                   a resource that does not exist
-    │   └── QueueDoesNotExist      SQS: no queue of that name or URL
+    │   ├── QueueDoesNotExist      SQS: no queue of that name or URL
+    │   ├── StateMachineDoesNotExist  Step Functions
+    │   ├── ExecutionDoesNotExist  Step Functions
+    │   └── TaskDoesNotExist       Step Functions: a well-formed task token nobody is waiting on
     ├── AlreadyExists              a resource created twice with different attributes
-    │   └── QueueNameExists        SQS: CreateQueue of an existing name with other attributes
+    │   ├── QueueNameExists        SQS: CreateQueue of an existing name with other attributes
+    │   ├── StateMachineAlreadyExists  Step Functions: same name, other definition or role
+    │   └── ExecutionAlreadyExists Step Functions: same name, closed or other input
+    ├── TaskTimedOut               Step Functions: a callback for a task already closed
     ├── ConditionalCheckFailed     a table write whose condition did not hold
     ├── WebhookRefused             a webhook that failed verification: a short reason and a status
     ├── LimitExceeded              a documented AWS limit was hit
@@ -214,6 +227,73 @@ class FunctionTimeout(FunctionError):
         super().__init__(message, "Sandbox.Timedout")
 
 
+class InvalidArn(ValidationError):
+    code = "invalid_arn"
+    aws_name = "InvalidArn"
+
+
+class InvalidName(ValidationError):
+    code = "invalid_name"
+    aws_name = "InvalidName"
+
+
+class InvalidExecutionInput(ValidationError):
+    code = "invalid_execution_input"
+    aws_name = "InvalidExecutionInput"
+
+
+class InvalidOutput(ValidationError):
+    code = "invalid_output"
+    aws_name = "InvalidOutput"
+
+
+class InvalidToken(ValidationError):
+    code = "invalid_token"
+    aws_name = "InvalidToken"
+
+
+class StateMachineTypeNotSupported(ValidationError):
+    code = "state_machine_type_not_supported"
+    aws_name = "StateMachineTypeNotSupported"
+
+
+class ExecutionNotRedrivable(ValidationError):
+    code = "execution_not_redrivable"
+    aws_name = "ExecutionNotRedrivable"
+
+
+class StateMachineDoesNotExist(NotFound):
+    code = "state_machine_does_not_exist"
+    aws_name = "StateMachineDoesNotExist"
+
+
+class ExecutionDoesNotExist(NotFound):
+    code = "execution_does_not_exist"
+    aws_name = "ExecutionDoesNotExist"
+
+
+class TaskDoesNotExist(NotFound):
+    code = "task_does_not_exist"
+    aws_name = "TaskDoesNotExist"
+
+
+class StateMachineAlreadyExists(AlreadyExists):
+    code = "state_machine_already_exists"
+    aws_name = "StateMachineAlreadyExists"
+
+
+class ExecutionAlreadyExists(AlreadyExists):
+    code = "execution_already_exists"
+    aws_name = "ExecutionAlreadyExists"
+
+
+class TaskTimedOut(PaybusError):
+    """A SendTask* call for a task that timed out, failed, or got its answer already."""
+
+    code = "task_timed_out"
+    aws_name = "TaskTimedOut"
+
+
 class StoreError(PaybusError):
     code = "store_error"
     aws_name = "InternalFailure"
@@ -239,14 +319,22 @@ __all__ = [
     "ConditionalCheckFailed",
     "ConfigError",
     "EmptyBatchRequest",
+    "ExecutionAlreadyExists",
+    "ExecutionDoesNotExist",
+    "ExecutionNotRedrivable",
     "FunctionError",
     "FunctionTimeout",
+    "InvalidArn",
     "InvalidAttributeName",
     "InvalidAttributeValue",
     "InvalidBatchEntryId",
     "InvalidEventPattern",
+    "InvalidExecutionInput",
     "InvalidMessageContents",
+    "InvalidName",
+    "InvalidOutput",
     "InvalidParameterValue",
+    "InvalidToken",
     "LimitExceeded",
     "MessageNotInflight",
     "NotFound",
@@ -256,9 +344,14 @@ __all__ = [
     "QueueDoesNotExist",
     "QueueNameExists",
     "ReceiptHandleIsInvalid",
+    "StateMachineAlreadyExists",
+    "StateMachineDoesNotExist",
+    "StateMachineTypeNotSupported",
     "StoreError",
     "StoreIntegrityError",
     "StoreUnavailable",
+    "TaskDoesNotExist",
+    "TaskTimedOut",
     "TooManyEntriesInBatchRequest",
     "TooManyRequests",
     "ValidationError",

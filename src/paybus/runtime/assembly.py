@@ -14,6 +14,7 @@ from paybus.runtime.maintenance import idempotency_sweeper
 from paybus.runtime.queues import QueueService
 from paybus.runtime.queues.housekeeping import move_task_runner, retention_sweeper
 from paybus.runtime.services import Runtime, Service
+from paybus.runtime.workflows import build_workflows, workflow_services
 from paybus.store.store import Store
 
 
@@ -39,6 +40,9 @@ def build_runtime(config: PaybusConfig, store: Store) -> Runtime:
     runtime.add(move_task_runner(store))
     runtime.add(async_invoker(functions, settings.poll_seconds))
     runtime.add(_declared_then(config, mappings, mappings.service()))
+    runtime.workflows = build_workflows(store, config)
+    for service in workflow_services(runtime.workflows):
+        runtime.add(service)
     return runtime
 
 

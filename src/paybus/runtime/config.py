@@ -89,6 +89,17 @@ class MappingDeclaration(_Section):
     report_batch_item_failures: bool = False
     #: EventBridge-style patterns on the message body, as JSON text
     filters: list[str] = []
+class WorkflowsConfig(_Section):
+    """Step Functions executions. `functions` maps Lambda function names (as Task states name
+    them, e.g. `dev-send-tier-upgrade-email`) to `module:callable` handlers."""
+
+    functions: dict[str, str] = Field(default_factory=dict)
+    #: a task invocation not finished by then (its worker died) runs again on another worker
+    task_lease_seconds: float = Field(default=300.0, gt=0)
+    #: how often workers look for work other processes left (timers, callbacks, expired leases)
+    poll_seconds: float = Field(default=0.5, gt=0)
+    #: task invocations running at once in one process
+    task_concurrency: int = Field(default=32, ge=1, le=1024)
 
 
 class PaybusConfig(_Section):
@@ -101,6 +112,7 @@ class PaybusConfig(_Section):
     queues: list[QueueDeclaration] = []
     functions: list[FunctionDeclaration] = []
     event_source_mappings: list[MappingDeclaration] = []
+    workflows: WorkflowsConfig = WorkflowsConfig()
 
     def store_settings(self) -> StoreSettings:
         return parse_store_url(self.store.url, synchronous=self.store.synchronous)

@@ -19,6 +19,7 @@ from paybus.store.store import Store
 if TYPE_CHECKING:
     from paybus.runtime.functions import EventSourceMappings, Functions
     from paybus.runtime.queues import QueueService
+    from paybus.runtime.workflows import Workflows
 
 log = logging.getLogger("paybus.runtime")
 
@@ -39,6 +40,8 @@ class Runtime:
         self.store = store
         self.config = config or PaybusConfig()
         self.services = list(services or [])
+        #: Step Functions operations (set by `build_runtime`; the API builds one if absent)
+        self.workflows: Workflows | None = None
         self._stop = asyncio.Event()
         self._tasks: dict[str, asyncio.Task[None]] = {}
         #: the SQS-like queues, functions and event-source mappings (set by `build_runtime`)

@@ -1,0 +1,69 @@
+"""Durable Step Functions executions over the store: the engine, its services, the operations.
+
+`build_workflows(store, config)` gives the `Workflows` operations (what the API and CLI call);
+`workflow_services(workflows)` gives the background services a worker process runs.
+"""
+
+from __future__ import annotations
+
+from paybus.runtime.config import PaybusConfig
+from paybus.runtime.services import Service
+from paybus.runtime.workflows.child_executions import child_executions
+from paybus.runtime.workflows.engine import EngineOptions, WorkflowEngine
+from paybus.runtime.workflows.functions import FunctionInvoker, LambdaContext, LocalFunctions
+from paybus.runtime.workflows.service import ExecutionInfo, HistoryPage, StateMachineInfo, Workflows
+from paybus.runtime.workflows.tasks import TaskRunner
+from paybus.store.store import Store
+
+
+def build_workflows(
+    store: Store,
+    config: PaybusConfig | None = None,
+    *,
+    invoker: FunctionInvoker | None = None,
+    run_tasks_here: bool = True,
+) -> Workflows:
+    config = config or PaybusConfig()
+    settings = config.workflows
+    if invoker is None:
+        invoker = LocalFunctions.from_specs(
+            settings.functions,
+            eager=run_tasks_here,
+            region=config.aws.region,
+            account_id=config.aws.account_id,
+        )
+    options = EngineOptions(
+        task_lease_seconds=settings.task_lease_seconds,
+        poll_seconds=settings.poll_seconds,
+        task_concurrency=settings.task_concurrency,
+        run_tasks_here=run_tasks_here,
+    )
+    integrations = {"states:startExecution": child_executions(lambda: workflows)}
+    runner = TaskRunner(invoker, lambda: engine.now(), integrations)
+    engine = WorkflowEngine(store, runner, options)
+    workflows = Workflows(engine, config.aws.region, config.aws.account_id)
+    return workflows
+
+
+def workflow_services(workflows: Workflows) -> list[Service]:
+    engine = workflows.engine
+    return [
+        Service("workflows.tasks", engine.task_loop),
+        Service("workflows.timers", engine.timer_loop),
+        Service("workflows.inbox", engine.inbox_loop),
+    ]
+
+
+__all__ = [
+    "EngineOptions",
+    "ExecutionInfo",
+    "FunctionInvoker",
+    "HistoryPage",
+    "LambdaContext",
+    "LocalFunctions",
+    "StateMachineInfo",
+    "WorkflowEngine",
+    "Workflows",
+    "build_workflows",
+    "workflow_services",
+]

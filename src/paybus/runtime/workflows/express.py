@@ -1,0 +1,107 @@
+"""Express executions: the same interpreter, driven in memory, nothing persisted.
+
+AWS runs Express workflows at-most-once (synchronous) or at-least-once (asynchronous) with no
+execution history; so does paybus: an Express execution lives in this process only.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from paybus.core.asl import (
+    CancelTimer,
+    Definition,
+    Event,
+    Finish,
+    InvokeTask,
+    StartExecution,
+    StartTimer,
+    TaskFailed,
+    TimerFired,
+    step,
+)
+from paybus.runtime.workflows.tasks import TaskRunner
+
+
+@dataclass(frozen=True)
+class ExpressOutcome:
+    status: str
+    output: Any
+    error: str | None
+    cause: str | None
+    started: datetime
+    stopped: datetime
+
+
+class ExpressRun:
+    def __init__(self, definition: Definition, runner: TaskRunner, now: Callable[[], datetime]):
+        self.definition = definition
+        self.runner = runner
+        self.now = now
+        self.events: asyncio.Queue[Event] = asyncio.Queue()
+        self.timers: dict[str, asyncio.TimerHandle] = {}
+        self.tasks: set[asyncio.Task[None]] = set()
+
+    async def run(self, start: StartExecution) -> ExpressOutcome:
+        transition = step(self.definition, None, start)
+        try:
+            while True:
+                finish = self._perform(transition.effects)
+                if finish is not None:
+                    return ExpressOutcome(
+                        finish.status,
+                        finish.output,
+                        finish.error,
+                        finish.cause,
+                        start.now,
+                        self.now(),
+                    )
+                event = await self.events.get()
+                transition = step(self.definition, transition.state, event)
+        finally:
+            for handle in self.timers.values():
+                handle.cancel()
+            for task in self.tasks:
+                task.cancel()
+
+    def _perform(self, effects: list[Any]) -> Finish | None:
+        loop = asyncio.get_running_loop()
+        for effect in effects:
+            if isinstance(effect, Finish):
+                return effect
+            if isinstance(effect, StartTimer):
+                delay = max(0.0, (effect.fire_at - self.now()).total_seconds())
+                self.timers[effect.timer_id] = loop.call_later(delay, self._fire, effect.timer_id)
+            elif isinstance(effect, CancelTimer):
+                handle = self.timers.pop(effect.timer_id, None)
+                if handle is not None:
+                    handle.cancel()
+            elif isinstance(effect, InvokeTask):
+                task = asyncio.create_task(self._invoke(effect))
+                self.tasks.add(task)
+                task.add_done_callback(self.tasks.discard)
+        return None
+
+    def _fire(self, timer_id: str) -> None:
+        self.timers.pop(timer_id, None)
+        self.events.put_nowait(TimerFired(self.now(), timer_id))
+
+    async def _invoke(self, task: InvokeTask) -> None:
+        if task.callback:
+            # Express workflows have no task tokens to call back with (AWS refuses them too)
+            await self.events.put(
+                TaskFailed(
+                    self.now(),
+                    task.task_id,
+                    "States.Runtime",
+                    f"Express executions do not support '{task.resource}'",
+                )
+            )
+            return
+        with contextlib.suppress(asyncio.CancelledError):
+            await self.events.put(await self.runner.run(task))
