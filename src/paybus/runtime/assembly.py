@@ -1,14 +1,90 @@
-"""Building the runtime from a configuration: which services a process runs."""
+"""Building the runtime from a configuration: which services a process runs, and the queues,
+functions and event-source mappings the project file declares (reconciled at start-up)."""
 
 from __future__ import annotations
 
-from paybus.runtime.config import PaybusConfig
+import asyncio
+from typing import Any
+
+from paybus.core.queues.naming import QueueNaming
+from paybus.runtime.config import MappingDeclaration, PaybusConfig
+from paybus.runtime.functions import EventSourceMappings, FunctionConfig, Functions
+from paybus.runtime.functions.asynchronous import async_invoker
 from paybus.runtime.maintenance import idempotency_sweeper
-from paybus.runtime.services import Runtime
+from paybus.runtime.queues import QueueService
+from paybus.runtime.queues.housekeeping import move_task_runner, retention_sweeper
+from paybus.runtime.services import Runtime, Service
 from paybus.store.store import Store
 
 
 def build_runtime(config: PaybusConfig, store: Store) -> Runtime:
     runtime = Runtime(store, config=config)
     runtime.add(idempotency_sweeper(store, config.maintenance.idempotency_sweep_seconds))
+    settings = config.queue_settings
+    queues = QueueService(
+        store,
+        QueueNaming(
+            config.aws.region,
+            config.aws.account_id,
+            f"http://{config.server.host}:{config.server.port}",
+        ),
+        poll_interval=settings.poll_seconds,
+    )
+    functions = Functions(queues)
+    for declared in config.functions:
+        functions.register(FunctionConfig(**declared.model_dump()))
+    mappings = EventSourceMappings(functions, poll_seconds=settings.poll_seconds)
+    runtime.queues, runtime.functions, runtime.mappings = queues, functions, mappings
+    runtime.add(retention_sweeper(store, settings.retention_sweep_seconds))
+    runtime.add(move_task_runner(store))
+    runtime.add(async_invoker(functions, settings.poll_seconds))
+    runtime.add(_declared_then(config, mappings, mappings.service()))
     return runtime
+
+
+def _declared_then(config: PaybusConfig, mappings: EventSourceMappings, then: Service) -> Service:
+    """Create what the project file declares, then run the mapping supervisor."""
+
+    async def run(stop: asyncio.Event) -> None:
+        await reconcile_declarations(config, mappings)
+        await then.run(stop)
+
+    return Service(then.name, run)
+
+
+async def reconcile_declarations(config: PaybusConfig, mappings: EventSourceMappings) -> None:
+    queues = mappings.queues
+    for queue in config.queues:
+        existing = await queues.store.queues.list_queues(queue.name, limit=1)
+        if existing and existing[0].name == queue.name:
+            changes = {k: v for k, v in queue.attributes.items() if k != "FifoQueue"}
+            if changes:
+                await queues.set_queue_attributes(queue.name, changes)
+        else:
+            await queues.create_queue(queue.name, queue.attributes)
+    current = {(m["EventSourceArn"], m["FunctionArn"]): m for m in await mappings.list()}
+    for declared in config.event_source_mappings:
+        key = (queues.naming.arn(declared.queue), mappings.functions.arn(declared.function))
+        settings = _settings(declared)
+        if key in current:
+            await mappings.update(current[key]["UUID"], settings, enabled=declared.enabled)
+        else:
+            await mappings.create(
+                declared.queue, declared.function, settings, enabled=declared.enabled
+            )
+
+
+def _settings(declared: MappingDeclaration) -> dict[str, Any]:
+    return {
+        "BatchSize": declared.batch_size,
+        "MaximumBatchingWindowInSeconds": declared.maximum_batching_window_seconds,
+        "ScalingConfig": (
+            {"MaximumConcurrency": declared.maximum_concurrency}
+            if declared.maximum_concurrency is not None
+            else {}
+        ),
+        "FunctionResponseTypes": (
+            ["ReportBatchItemFailures"] if declared.report_batch_item_failures else []
+        ),
+        "FilterCriteria": {"Filters": [{"Pattern": p} for p in declared.filters]},
+    }

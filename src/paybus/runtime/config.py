@@ -55,12 +55,52 @@ class AwsConfig(_Section):
     account_id: str = Field(default="000000000000", pattern=r"^\d{12}$")
 
 
+class QueueSettings(_Section):
+    #: how often messages past their retention period are removed
+    retention_sweep_seconds: float = Field(default=60.0, gt=0)
+    #: how often a long poll re-checks the store for sends made by other processes
+    poll_seconds: float = Field(default=1.0, gt=0)
+
+
+class QueueDeclaration(_Section):
+    name: str
+    #: SQS attribute names and string values, as CreateQueue takes them
+    attributes: dict[str, str] = {}
+
+
+class FunctionDeclaration(_Section):
+    name: str
+    #: "package.module:callable"
+    handler: str
+    timeout: float = Field(default=3.0, gt=0, le=900)
+    reserved_concurrency: int | None = Field(default=None, ge=0, le=1000)
+    maximum_retry_attempts: int = Field(default=2, ge=0, le=2)
+    on_failure_queue: str | None = None
+    dead_letter_queue: str | None = None
+
+
+class MappingDeclaration(_Section):
+    queue: str
+    function: str
+    enabled: bool = True
+    batch_size: int = 10
+    maximum_batching_window_seconds: int = 0
+    maximum_concurrency: int | None = None
+    report_batch_item_failures: bool = False
+    #: EventBridge-style patterns on the message body, as JSON text
+    filters: list[str] = []
+
+
 class PaybusConfig(_Section):
     server: ServerConfig = ServerConfig()
     aws: AwsConfig = AwsConfig()
     store: StoreConfig = StoreConfig()
     logging: LoggingConfig = LoggingConfig()
     maintenance: MaintenanceConfig = MaintenanceConfig()
+    queue_settings: QueueSettings = QueueSettings()
+    queues: list[QueueDeclaration] = []
+    functions: list[FunctionDeclaration] = []
+    event_source_mappings: list[MappingDeclaration] = []
 
     def store_settings(self) -> StoreSettings:
         return parse_store_url(self.store.url, synchronous=self.store.synchronous)

@@ -11,9 +11,14 @@ import asyncio
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from paybus.runtime.config import PaybusConfig
 from paybus.store.store import Store
+
+if TYPE_CHECKING:
+    from paybus.runtime.functions import EventSourceMappings, Functions
+    from paybus.runtime.queues import QueueService
 
 log = logging.getLogger("paybus.runtime")
 
@@ -36,6 +41,10 @@ class Runtime:
         self.services = list(services or [])
         self._stop = asyncio.Event()
         self._tasks: dict[str, asyncio.Task[None]] = {}
+        #: the SQS-like queues, functions and event-source mappings (set by `build_runtime`)
+        self.queues: QueueService | None = None
+        self.functions: Functions | None = None
+        self.mappings: EventSourceMappings | None = None
 
     @property
     def running(self) -> bool:

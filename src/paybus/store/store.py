@@ -9,11 +9,14 @@ from typing import Any, TypeVar
 
 from paybus.core.errors import ConfigError
 from paybus.core.tables import Condition, Delete, Item, KeySchema, Put, TableOp, Update
+from paybus.store import mappings as mapping_units
 from paybus.store import tables as units
 from paybus.store.dialect import Dialect
 from paybus.store.engine import Engine
+from paybus.store.mappings import MappingRecord
 from paybus.store.migrations import load_migrations, migrate
 from paybus.store.protocols import TableInfo, TransactResult
+from paybus.store.queues import Queues
 from paybus.store.settings import StoreSettings, parse_store_url
 
 T = TypeVar("T")
@@ -29,6 +32,8 @@ class Store:
         self.engine = engine
         self.clock = clock
         self.tables = Tables(self)
+        self.queues = Queues(self)
+        self.mappings = Mappings(self)
         # the engine's own methods, not wrappers: a coroutine frame less on every unit
         self.write = engine.write
         self.read = engine.read
@@ -168,3 +173,41 @@ class Tables:
     async def _one(self, op: TableOp) -> Item | None:
         store = self._store
         return await store.write(lambda: units.apply_op(store.dialect, op, store.now_ms()))
+
+
+class Mappings:
+    """Event-source mapping rows (`paybus.store.mappings`) over either engine."""
+
+    def __init__(self, store: Store) -> None:
+        self._store = store
+
+    async def create(
+        self,
+        uuid: str,
+        queue: str,
+        function: str,
+        config: Mapping[str, Any],
+        *,
+        enabled: bool = True,
+    ) -> MappingRecord:
+        now = self._store.now_ms()
+        return await self._store.write(
+            lambda: mapping_units.create_mapping(uuid, queue, function, config, enabled, now)
+        )
+
+    async def get(self, uuid: str) -> MappingRecord:
+        return await self._store.read(lambda: mapping_units.get_mapping(uuid))
+
+    async def list_all(self) -> list[MappingRecord]:
+        return await self._store.read(mapping_units.list_mappings)
+
+    async def update(
+        self, uuid: str, *, config: Mapping[str, Any] | None = None, enabled: bool | None = None
+    ) -> MappingRecord:
+        now = self._store.now_ms()
+        return await self._store.write(
+            lambda: mapping_units.update_mapping(uuid, config, enabled, now)
+        )
+
+    async def delete(self, uuid: str) -> MappingRecord:
+        return await self._store.write(lambda: mapping_units.delete_mapping(uuid))

@@ -1,0 +1,50 @@
+"""Queue background work: removing messages past retention and running message move tasks."""
+
+from __future__ import annotations
+
+import logging
+
+from paybus.runtime.services import Service, periodic
+from paybus.store.store import Store
+
+log = logging.getLogger("paybus.queues")
+SWEEP_BATCH = 1000
+#: messages moved per tick when a task sets no rate (SQS adapts; we move briskly)
+DEFAULT_MOVE_RATE = 500
+
+
+def retention_sweeper(store: Store, every_seconds: float) -> Service:
+    async def sweep() -> int:
+        total = 0
+        while True:
+            removed = await store.queues.sweep_expired(SWEEP_BATCH)
+            total += removed
+            if removed < SWEEP_BATCH:
+                break
+        if total:
+            log.info(
+                "expired messages removed",
+                extra={"action": "queues.retention_swept", "count": total},
+            )
+        return total
+
+    return periodic("queue-retention-sweeper", every_seconds, sweep)
+
+
+async def run_move_tasks(store: Store, seconds: float = 1.0) -> int:
+    """Advance every running move task by one tick's worth of messages; returns moved."""
+    moved = 0
+    for task in await store.queues.list_move_tasks(limit=100, running_only=True):
+        rate = task.max_per_second or DEFAULT_MOVE_RATE
+        count = await store.queues.move_messages(task.handle, max(1, int(rate * seconds)))
+        moved += count
+        if count:
+            log.info(
+                "messages moved",
+                extra={"action": "queues.moved", "task": task.handle, "count": count},
+            )
+    return moved
+
+
+def move_task_runner(store: Store, every_seconds: float = 1.0) -> Service:
+    return periodic("queue-move-tasks", every_seconds, lambda: run_move_tasks(store, every_seconds))

@@ -1,0 +1,22 @@
+"""Queues and messages with SQS semantics, on either engine: units in `definitions`,
+`messages` and `maintenance`; the `Queues` repository runs them."""
+
+from paybus.store.queues.messages import Effect
+from paybus.store.queues.records import (
+    MoveTask,
+    QueueCounts,
+    QueueRecord,
+    ReceiveResult,
+    SendResult,
+)
+from paybus.store.queues.repository import Queues
+
+__all__ = [
+    "Effect",
+    "MoveTask",
+    "QueueCounts",
+    "QueueRecord",
+    "Queues",
+    "ReceiveResult",
+    "SendResult",
+]
