@@ -26,8 +26,16 @@ from paybus.store.bus.records import BusRecord, RuleRecord, TargetRecord
 
 PARTNER_PREFIX = "aws.partner/"
 _TARGET_KEYS = {
-    "Id", "Arn", "Input", "InputPath", "InputTransformer", "RetryPolicy", "DeadLetterConfig",
-    "SqsParameters", "RoleArn", "HttpParameters",
+    "Id",
+    "Arn",
+    "Input",
+    "InputPath",
+    "InputTransformer",
+    "RetryPolicy",
+    "DeadLetterConfig",
+    "SqsParameters",
+    "RoleArn",
+    "HttpParameters",
 }
 
 
@@ -41,15 +49,14 @@ class BusAdmin:
 
     # -- buses ----------------------------------------------------------------------------------
 
-    async def create_bus(self, name: str, description: str | None = None,
-                         event_source_name: str | None = None) -> str:
+    async def create_bus(
+        self, name: str, description: str | None = None, event_source_name: str | None = None
+    ) -> str:
         check_name("name", name, 256, BUS_NAME)
         if event_source_name is not None:
             if name != event_source_name:
                 raise ValidationError("Event bus name must match the event source name.")
-            await self.store.write(
-                lambda: definitions.associate_partner_source(name, self._now())
-            )
+            await self.store.write(lambda: definitions.associate_partner_source(name, self._now()))
         else:
             if name.startswith(PARTNER_PREFIX):
                 raise ValidationError(
@@ -105,7 +112,11 @@ class BusAdmin:
                 f"1 validation error detected: Value '{state}' at 'state' failed to satisfy "
                 "constraint: Member must satisfy enum value set: [ENABLED, DISABLED]"
             )
-        text = event_pattern if isinstance(event_pattern, str) else orjson.dumps(event_pattern).decode()
+        text = (
+            event_pattern
+            if isinstance(event_pattern, str)
+            else orjson.dumps(event_pattern).decode()
+        )
         compile_pattern(text)  # raises InvalidEventPattern with AWS's reason
         bus_name = bus_name_of(bus)
         await self.store.write(
@@ -120,8 +131,12 @@ class BusAdmin:
     async def describe_rule(self, name: str, bus: str = "default") -> RuleRecord:
         return await self.store.read(lambda: definitions.get_rule(bus_name_of(bus), name))
 
-    async def list_rules(self, bus: str = "default", prefix: str = "", limit: int = 100) -> list[RuleRecord]:
-        return await self.store.read(lambda: definitions.list_rules(bus_name_of(bus), prefix, limit))
+    async def list_rules(
+        self, bus: str = "default", prefix: str = "", limit: int = 100
+    ) -> list[RuleRecord]:
+        return await self.store.read(
+            lambda: definitions.list_rules(bus_name_of(bus), prefix, limit)
+        )
 
     async def set_rule_state(self, name: str, enabled: bool, bus: str = "default") -> None:
         bus_name = bus_name_of(bus)
@@ -161,8 +176,9 @@ class BusAdmin:
         validate_target_input(target_input(settings))
         _check_retry_policy(target_id, settings.get("RetryPolicy"))
         dead_letter = (settings.get("DeadLetterConfig") or {}).get("Arn")
-        if dead_letter is not None and (parse_target_arn(dead_letter).kind != "queue"
-                                        or dead_letter.endswith(".fifo")):
+        if dead_letter is not None and (
+            parse_target_arn(dead_letter).kind != "queue" or dead_letter.endswith(".fifo")
+        ):
             raise ValidationError(
                 f"Target {target_id}: DeadLetterConfig.Arn must be a standard SQS queue"
             )
@@ -178,7 +194,9 @@ class BusAdmin:
         result: list[TargetRecord] = await self.store.read(unit)
         return result
 
-    async def remove_targets(self, rule: str, ids: Sequence[str], bus: str = "default") -> list[str]:
+    async def remove_targets(
+        self, rule: str, ids: Sequence[str], bus: str = "default"
+    ) -> list[str]:
         bus_name = bus_name_of(bus)
         missing = await self.store.write(lambda: definitions.remove_targets(bus_name, rule, ids))
         self.bus.invalidate(bus_name)

@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import random
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -59,7 +59,7 @@ class RetryPolicy:
 
 def backoff_seconds(attempt: int, rng: random.Random) -> float:
     """Exponential backoff with "equal jitter": never zero, never above the cap."""
-    ceiling = min(MAX_DELAY_SECONDS, BASE_DELAY_SECONDS * 2 ** max(attempt - 1, 0))
+    ceiling = min(MAX_DELAY_SECONDS, BASE_DELAY_SECONDS * 2.0 ** max(attempt - 1, 0))
     return ceiling / 2 + rng.uniform(0, ceiling / 2)
 
 
@@ -73,7 +73,6 @@ class Dispatcher:
         lease_seconds: float = 60.0,
         poll_seconds: float = 1.0,
         rng: random.Random | None = None,
-        clock: Callable[[], float] | None = None,
     ) -> None:
         self.bus = bus
         self.store = bus.store
@@ -82,7 +81,7 @@ class Dispatcher:
         self.lease_ms = int(lease_seconds * 1000)
         self.poll_seconds = poll_seconds
         self.rng = rng or random.Random()
-        self.clock = clock or bus.clock
+        self.clock = bus.clock
 
     def service(self) -> Service:
         return Service("bus-dispatcher", self.run)
@@ -124,8 +123,10 @@ class Dispatcher:
             await self._failed(delivery, failed.failure)
             return
         except Exception as error:  # a bug in an invoker must not stop the dispatcher
-            log.exception("delivery crashed", extra={"action": "bus.delivery_crashed",
-                                                     "delivery": delivery.id})
+            log.exception(
+                "delivery crashed",
+                extra={"action": "bus.delivery_crashed", "delivery": delivery.id},
+            )
             await self._failed(delivery, Failure("INTERNAL_ERROR", repr(error)))
             return
         now_ms = int(self.clock() * 1000)
@@ -137,10 +138,7 @@ class Dispatcher:
         now_ms = int(self.clock() * 1000)
         age_s = (now_ms - delivery.created_at_ms) / 1000
         retries_made = delivery.attempts - 1
-        exhausted = None
-        if failure.permanent:
-            exhausted = MAX_ATTEMPTS
-        elif retries_made >= policy.max_attempts:
+        if failure.permanent or retries_made >= policy.max_attempts:
             exhausted = MAX_ATTEMPTS
         else:
             delay = backoff_seconds(delivery.attempts, self.rng)
@@ -159,9 +157,15 @@ class Dispatcher:
         )
         log.warning(
             "delivery failed for good",
-            extra={"action": "bus.delivery_failed", "event_id": delivery.event_id,
-                   "rule": delivery.rule_name, "target": delivery.target_id,
-                   "error_code": failure.code, "exhausted": exhausted, "dead_lettered": sent},
+            extra={
+                "action": "bus.delivery_failed",
+                "event_id": delivery.event_id,
+                "rule": delivery.rule_name,
+                "target": delivery.target_id,
+                "error_code": failure.code,
+                "exhausted": exhausted,
+                "dead_lettered": sent,
+            },
         )
         if sent and dlq is not None:
             self.bus.wake_queues({dlq})

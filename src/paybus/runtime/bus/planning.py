@@ -12,7 +12,12 @@ from typing import Any
 from paybus.core.errors import PaybusError
 from paybus.core.events.arns import parse_target_arn, rule_arn
 from paybus.core.events.patterns import RuleMatcher
-from paybus.core.events.transformer import InputTransformer, RuleContext, TargetInput, target_payload
+from paybus.core.events.transformer import (
+    InputTransformer,
+    RuleContext,
+    TargetInput,
+    target_payload,
+)
 from paybus.core.queues.messages import prepare_message
 from paybus.store.bus.events import PlannedDelivery, QueueSend
 from paybus.store.bus.records import RuleRecord, TargetRecord
@@ -95,8 +100,13 @@ def _planned(
     new_id: Callable[[], str],
 ) -> PlannedDelivery:
     planned = PlannedDelivery(
-        rule_name, arn, target.target_id, target.arn, payload,
-        dead_letter_queue=dead_letter_queue(target.settings), forwarded=kind == "bus",
+        rule_name,
+        arn,
+        target.target_id,
+        target.arn,
+        payload,
+        dead_letter_queue=dead_letter_queue(target.settings),
+        forwarded=kind == "bus",
     )
     if kind != "queue":
         return planned
@@ -104,5 +114,7 @@ def _planned(
     try:
         message = prepare_message(new_id(), payload, group_id=group)
     except PaybusError as error:
-        return replace(planned, payload=payload or "{}", problem=f"{error.aws_name}: {error.message}")
+        return replace(
+            planned, payload=payload or "{}", problem=f"{error.aws_name}: {error.message}"
+        )
     return replace(planned, queue_send=QueueSend(name, message))

@@ -51,14 +51,12 @@ class BusService:
         *,
         region: str,
         account: str,
-        clock: Callable[[], float] = time.time,
         refresh_seconds: float = 1.0,
         max_request_bytes: int = DEFAULT_MAX_REQUEST_BYTES,
     ) -> None:
         self.store = store
         self.region = region
         self.account = account
-        self.clock = clock
         self.refresh_seconds = refresh_seconds
         self.max_request_bytes = max_request_bytes
         self._cache: dict[str, _Cached] = {}
@@ -78,8 +76,12 @@ class BusService:
     async def start(self) -> None:
         await self.store.write(lambda: definitions.ensure_bus("default", self._now_ms()))
 
+    def clock(self) -> float:
+        """The store's clock: every timestamp of a publication comes from one source."""
+        return self.store.clock()
+
     def _now_ms(self) -> int:
-        return int(self.clock() * 1000)
+        return self.store.now_ms()
 
     # -- matchers -------------------------------------------------------------------------------
 
@@ -138,9 +140,7 @@ class BusService:
         failed = sum(1 for r in results if "ErrorCode" in r)
         return {"FailedEntryCount": failed, "Entries": results}
 
-    async def _accept(
-        self, entry: Any, now: datetime
-    ) -> tuple[Envelope, str] | EntryError:
+    async def _accept(self, entry: Any, now: datetime) -> tuple[Envelope, str] | EntryError:
         if not isinstance(entry, Mapping):
             return EntryError("InvalidArgument", "Each entry must be an object.")
         try:
@@ -166,8 +166,14 @@ class BusService:
         if receipt is not None:
             first = publications[0]
             publications[0] = Publication(
-                first.bus_name, first.event_id, first.event_json, first.event_time_ms,
-                first.deliveries, first.archives, first.replay_name, receipt,
+                first.bus_name,
+                first.event_id,
+                first.event_json,
+                first.event_time_ms,
+                first.deliveries,
+                first.archives,
+                first.replay_name,
+                receipt,
             )
         outcome = await self._write(publications)
         return outcome.published[0]
@@ -186,13 +192,16 @@ class BusService:
             new_id=lambda: str(uuid.uuid4()),
         )
         event_time = _event_time_ms(event, now)
-        own = Publication(bus_name, str(event["id"]), orjson.dumps(event).decode(), event_time,
-                          deliveries)
+        own = Publication(
+            bus_name, str(event["id"]), orjson.dumps(event).decode(), event_time, deliveries
+        )
         publications = [own]
         if depth < MAX_FORWARD_DEPTH:
             for forward in forwards:
                 try:
-                    publications += await self._publications(forward.bus_name, event, now, depth + 1)
+                    publications += await self._publications(
+                        forward.bus_name, event, now, depth + 1
+                    )
                 except NotFound:
                     continue  # recorded as delivered to nothing; AWS drops it the same way
         return publications

@@ -144,8 +144,9 @@ def _deliver(
 ) -> Unit[None]:
     status, error = PENDING, None
     if delivery.problem is not None:
-        status, error = yield from _fail_now(delivery, Failure(SDK_CLIENT_ERROR, delivery.problem),
-                                             now_ms, outcome)
+        status, error = yield from _fail_now(
+            delivery, Failure(SDK_CLIENT_ERROR, delivery.problem), now_ms, outcome
+        )
     elif delivery.forwarded:
         status = DELIVERED
     elif delivery.queue_send is not None:
