@@ -43,6 +43,7 @@ def build_runtime(config: PaybusConfig, store: Store) -> Runtime:
     bus.on_queue_messages(queues.wakeups.notify_all)
     runtime.bus, runtime.bus_admin = bus, BusAdmin(bus)
     runtime.on_start(bus.start)
+    runtime.on_start(lambda: reconcile_webhook_sources(config, runtime.bus_admin))
     runtime.add(Dispatcher(bus, {"function": function_invoker(functions)}).service())
     runtime.add(retention_sweeper(store, settings.retention_sweep_seconds))
     runtime.add(move_task_runner(store))
@@ -97,3 +98,14 @@ def _settings(declared: MappingDeclaration) -> dict[str, Any]:
         ),
         "FilterCriteria": {"Filters": [{"Pattern": p} for p in declared.filters]},
     }
+
+
+async def reconcile_webhook_sources(config: PaybusConfig, admin: BusAdmin | None) -> None:
+    """Every configured webhook source has its partner event source, associated if asked."""
+    assert admin is not None
+    known = {name: state for name, _, state in await admin.list_partner_sources()}
+    for source in config.webhooks:
+        if source.event_source not in known:
+            await admin.create_partner_source(source.event_source)
+        if source.associate and known.get(source.event_source) != "ACTIVE":
+            await admin.create_bus(source.event_source, event_source_name=source.event_source)

@@ -11,7 +11,7 @@ import asyncio
 import time
 import uuid
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import Any
 
@@ -157,26 +157,23 @@ class BusService:
             return envelope
         return envelope, bus_name
 
-    async def publish_event(
-        self, bus_name: str, event: Mapping[str, Any], *, receipt: tuple[str, str, int] | None
-    ) -> bool:
-        """Publish one already-built envelope (ingress); False if its receipt was seen before."""
+    async def publish_events(
+        self,
+        bus_name: str,
+        events: Sequence[tuple[Mapping[str, Any], tuple[str, str, int] | None]],
+    ) -> list[bool]:
+        """Publish already-built envelopes (ingress) in one write, each with its optional
+        deduplication receipt; per event, False if its receipt was seen before."""
         now = datetime.fromtimestamp(self.clock(), UTC)
-        publications = await self._publications(bus_name, event, now)
-        if receipt is not None:
-            first = publications[0]
-            publications[0] = Publication(
-                first.bus_name,
-                first.event_id,
-                first.event_json,
-                first.event_time_ms,
-                first.deliveries,
-                first.archives,
-                first.replay_name,
-                receipt,
-            )
+        publications: list[Publication] = []
+        leaders: list[int] = []
+        for event, receipt in events:
+            own, *copies = await self._publications(bus_name, event, now)
+            leaders.append(len(publications))
+            publications.append(replace(own, receipt=receipt))
+            publications += [replace(copy, follows=True) for copy in copies]
         outcome = await self._write(publications)
-        return outcome.published[0]
+        return [outcome.published[i] for i in leaders]
 
     async def _publications(
         self, bus_name: str, event: Mapping[str, Any], now: datetime, depth: int = 0

@@ -64,6 +64,8 @@ class Publication:
     replay_name: str | None = None
     #: the ingress deduplication claim: (source name, processor event id, retention ms)
     receipt: tuple[str, str, int] | None = None
+    #: a copy forwarded to another bus: published only if the publication it follows was
+    follows: bool = False
 
 
 @dataclass(slots=True)
@@ -78,16 +80,23 @@ class PublishOutcome:
 
 def publish(publications: Sequence[Publication], now_ms: int) -> Unit[PublishOutcome]:
     outcome = PublishOutcome()
+    leader_published = True
     for publication in publications:
+        if publication.follows and not leader_published:
+            outcome.published.append(False)
+            continue
         if publication.receipt is not None:
             fresh = yield from _claim_receipt(publication, now_ms)
             if not fresh:
                 outcome.published.append(False)
+                leader_published = False
                 continue
         yield from _store_event(publication, now_ms)
         for delivery in publication.deliveries:
             yield from _deliver(publication, delivery, now_ms, outcome)
         outcome.published.append(True)
+        if not publication.follows:
+            leader_published = True
     return outcome
 
 
