@@ -139,7 +139,7 @@ async def test_rule_management_errors_are_aws_errors(runtime: Runtime) -> None:
     )
     with pytest.raises(LimitExceeded):
         await admin.put_targets("r", [{"Id": "t5", "Arn": QUEUE_ARN.format("q5")}])
-    with pytest.raises(ValidationError, match="Rule can't be deleted since it has targets."):
+    with pytest.raises(ValidationError, match=r"Rule can't be deleted since it has targets\."):
         await admin.delete_rule("r")
     with pytest.raises(ValidationError, match="MaximumRetryAttempts must be between 0 and 185"):
         await admin.put_targets(

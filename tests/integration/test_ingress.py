@@ -51,7 +51,7 @@ def config(**stripe: Any) -> PaybusConfig:
 
 async def started(store: Store, cfg: PaybusConfig) -> Runtime:
     runtime = build_runtime(cfg, store)
-    for step in runtime._startup:  # noqa: SLF001 - start-up steps without the background services
+    for step in runtime._startup:
         await step()
     return runtime
 
