@@ -12,7 +12,9 @@ from paybus.api.aws import aws_json_endpoint
 from paybus.api.aws.protocol import AwsServices
 from paybus.api.aws.registry import services_for
 from paybus.api.metrics import metrics_endpoint
+from paybus.api.webhooks import webhook_endpoint
 from paybus.core.errors import PaybusError
+from paybus.integrations.ingress.receiver import WebhookReceiver
 from paybus.runtime.services import Runtime
 
 
@@ -22,9 +24,13 @@ def create_app(runtime: Runtime) -> Starlette:
             Route("/healthz", healthz, methods=["GET"]),
             Route("/metrics", metrics_endpoint, methods=["GET"]),
             Route("/", aws_json_endpoint, methods=["POST"]),
+            Route("/webhooks/{source}", webhook_endpoint, methods=["POST"]),
         ]
     )
     app.state.runtime = runtime
+    app.state.webhooks = (
+        WebhookReceiver(runtime.bus, runtime.config.webhooks) if runtime.bus is not None else None
+    )
     aws = runtime.config.aws
     app.state.aws_services = AwsServices(services_for(runtime), aws.region, aws.account_id)
     return app

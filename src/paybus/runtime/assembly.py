@@ -7,6 +7,10 @@ import asyncio
 from typing import Any
 
 from paybus.core.queues.naming import QueueNaming
+from paybus.runtime.bus import BusService
+from paybus.runtime.bus.admin import BusAdmin
+from paybus.runtime.bus.dispatcher import Dispatcher
+from paybus.runtime.bus.invokers import function_invoker
 from paybus.runtime.config import MappingDeclaration, PaybusConfig
 from paybus.runtime.functions import EventSourceMappings, FunctionConfig, Functions
 from paybus.runtime.functions.asynchronous import async_invoker
@@ -36,6 +40,12 @@ def build_runtime(config: PaybusConfig, store: Store) -> Runtime:
         functions.register(FunctionConfig(**declared.model_dump()))
     mappings = EventSourceMappings(functions, poll_seconds=settings.poll_seconds)
     runtime.queues, runtime.functions, runtime.mappings = queues, functions, mappings
+    bus = BusService(store, region=config.aws.region, account=config.aws.account_id)
+    bus.on_queue_messages(queues.wakeups.notify_all)
+    runtime.bus, runtime.bus_admin = bus, BusAdmin(bus)
+    runtime.on_start(bus.start)
+    runtime.on_start(lambda: reconcile_webhook_sources(config, runtime.bus_admin))
+    runtime.add(Dispatcher(bus, {"function": function_invoker(functions)}).service())
     runtime.add(retention_sweeper(store, settings.retention_sweep_seconds))
     runtime.add(move_task_runner(store))
     runtime.add(async_invoker(functions, settings.poll_seconds))
@@ -92,3 +102,14 @@ def _settings(declared: MappingDeclaration) -> dict[str, Any]:
         ),
         "FilterCriteria": {"Filters": [{"Pattern": p} for p in declared.filters]},
     }
+
+
+async def reconcile_webhook_sources(config: PaybusConfig, admin: BusAdmin | None) -> None:
+    """Every configured webhook source has its partner event source, associated if asked."""
+    assert admin is not None
+    known = {name: state for name, _, state in await admin.list_partner_sources()}
+    for source in config.webhooks:
+        if source.event_source not in known:
+            await admin.create_partner_source(source.event_source)
+        if source.associate and known.get(source.event_source) != "ACTIVE":
+            await admin.create_bus(source.event_source, event_source_name=source.event_source)

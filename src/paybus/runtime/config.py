@@ -102,6 +102,41 @@ class WorkflowsConfig(_Section):
     task_concurrency: int = Field(default=32, ge=1, le=1024)
 
 
+class WebhookSource(_Section):
+    """A processor that delivers webhooks to `POST /webhooks/<name>`."""
+
+    name: str = Field(pattern=r"^[A-Za-z0-9_.-]{1,64}$")
+    #: stripe | checkout | adyen | standard-webhooks | generic-hmac
+    provider: str
+    #: every active secret (several while one is rotated); or name environment variables
+    secrets: list[str] = []
+    secret_env: list[str] = []
+    #: the partner event source its events arrive from, e.g. aws.partner/stripe.com/ed_123
+    event_source: str = Field(pattern=r"^aws\.partner/[^/]+/.+$")
+    #: create the partner event bus at start so events flow (AWS: "Associate with event bus")
+    associate: bool = True
+    #: how long a processor event id is remembered to drop redeliveries
+    dedup_days: float = Field(default=30, gt=0)
+    max_body_bytes: int = Field(default=1024 * 1024, gt=0)
+    #: provider options (generic-hmac: signature_header, algorithm, encoding, ...)
+    options: dict[str, Any] = {}
+
+    def resolved_secrets(self) -> list[str]:
+        found = list(self.secrets)
+        for variable in self.secret_env:
+            value = os.environ.get(variable)
+            if not value:
+                raise ConfigError(
+                    f"webhook source {self.name!r}: environment variable {variable} is not set"
+                )
+            found.append(value)
+        if not found:
+            raise ConfigError(
+                f"webhook source {self.name!r} has no secrets (secrets or secret_env)"
+            )
+        return found
+
+
 class PaybusConfig(_Section):
     server: ServerConfig = ServerConfig()
     aws: AwsConfig = AwsConfig()
@@ -113,6 +148,7 @@ class PaybusConfig(_Section):
     functions: list[FunctionDeclaration] = []
     event_source_mappings: list[MappingDeclaration] = []
     workflows: WorkflowsConfig = WorkflowsConfig()
+    webhooks: list[WebhookSource] = []
 
     def store_settings(self) -> StoreSettings:
         return parse_store_url(self.store.url, synchronous=self.store.synchronous)

@@ -17,6 +17,8 @@ from paybus.runtime.config import PaybusConfig
 from paybus.store.store import Store
 
 if TYPE_CHECKING:
+    from paybus.runtime.bus import BusService
+    from paybus.runtime.bus.admin import BusAdmin
     from paybus.runtime.functions import EventSourceMappings, Functions
     from paybus.runtime.queues import QueueService
     from paybus.runtime.workflows import Workflows
@@ -44,10 +46,14 @@ class Runtime:
         self.workflows: Workflows | None = None
         self._stop = asyncio.Event()
         self._tasks: dict[str, asyncio.Task[None]] = {}
+        self._startup: list[Callable[[], Awaitable[None]]] = []
         #: the SQS-like queues, functions and event-source mappings (set by `build_runtime`)
         self.queues: QueueService | None = None
         self.functions: Functions | None = None
         self.mappings: EventSourceMappings | None = None
+        #: the event bus and its management (set by `build_runtime`)
+        self.bus: BusService | None = None
+        self.bus_admin: BusAdmin | None = None
 
     @property
     def running(self) -> bool:
@@ -56,7 +62,13 @@ class Runtime:
     def add(self, service: Service) -> None:
         self.services.append(service)
 
+    def on_start(self, step: Callable[[], Awaitable[None]]) -> None:
+        """Run `step` at start, before any service (e.g. creating the default event bus)."""
+        self._startup.append(step)
+
     async def start(self) -> None:
+        for step in self._startup:
+            await step()
         for service in self.services:
             task = asyncio.create_task(self._supervise(service), name=f"paybus:{service.name}")
             self._tasks[service.name] = task

@@ -76,10 +76,12 @@ def check_timestamp(timestamp: int, now: float, tolerance: int) -> None:
         raise refuse(
             Refusal.STALE_TIMESTAMP,
             f"timestamp {timestamp} is {int(now - timestamp)} s old (tolerance {tolerance} s)",
+            401,
         )
     if timestamp - now > tolerance:
         raise refuse(
             Refusal.FUTURE_TIMESTAMP,
             f"timestamp {timestamp} is {int(timestamp - now)} s in the future "
             f"(tolerance {tolerance} s)",
+            401,
         )

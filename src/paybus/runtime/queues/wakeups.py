@@ -25,6 +25,11 @@ class Wakeups:
         if event is not None:
             event.set()
 
+    def notify_all(self, queues: set[str]) -> None:
+        """Messages arrived on these queues in another component's transaction."""
+        for queue in queues:
+            self.notify(queue)
+
 
 async def wait_for_wakeup(event: asyncio.Event, timeout: float) -> bool:
     """Wait until `event` is set or `timeout` passes; True if woken."""

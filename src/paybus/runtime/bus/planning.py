@@ -1,0 +1,120 @@
+"""From a matched event to the deliveries to write: one per (rule, target), payload transformed.
+
+Pure apart from the ids it is given: the service calls it between matching and the write.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, replace
+from typing import Any
+
+from paybus.core.errors import PaybusError
+from paybus.core.events.arns import parse_target_arn, rule_arn
+from paybus.core.events.patterns import RuleMatcher
+from paybus.core.events.transformer import (
+    InputTransformer,
+    RuleContext,
+    TargetInput,
+    target_payload,
+)
+from paybus.core.queues.messages import prepare_message
+from paybus.store.bus.events import PlannedDelivery, QueueSend
+from paybus.store.bus.records import RuleRecord, TargetRecord
+
+
+@dataclass(frozen=True)
+class BusRules:
+    """A bus's enabled rules and targets at one `rules_version`, with their compiled matcher."""
+
+    bus_name: str
+    version: int
+    matcher: RuleMatcher
+    rules: Mapping[str, RuleRecord]
+    targets: Mapping[str, list[TargetRecord]]
+
+
+def target_input(settings: Mapping[str, Any]) -> TargetInput:
+    transformer = settings.get("InputTransformer")
+    return TargetInput(
+        input=settings.get("Input"),
+        input_path=settings.get("InputPath"),
+        transformer=None
+        if transformer is None
+        else InputTransformer(
+            transformer.get("InputTemplate", ""), transformer.get("InputPathsMap") or {}
+        ),
+    )
+
+
+def dead_letter_queue(settings: Mapping[str, Any]) -> str | None:
+    arn = (settings.get("DeadLetterConfig") or {}).get("Arn")
+    if not arn:
+        return None
+    ref = parse_target_arn(arn)
+    return ref.name if ref.kind == "queue" else None
+
+
+@dataclass(frozen=True, slots=True)
+class Forward:
+    """A bus target: the event continues on another bus (matched there in the same write)."""
+
+    bus_name: str
+    rule_name: str
+    target: TargetRecord
+
+
+def plan_deliveries(
+    rules: BusRules,
+    event: Mapping[str, Any],
+    *,
+    region: str,
+    account: str,
+    ingestion_time: str,
+    new_id: Callable[[], str],
+) -> tuple[list[PlannedDelivery], list[Forward]]:
+    deliveries: list[PlannedDelivery] = []
+    forwards: list[Forward] = []
+    for rule_name in sorted(rules.matcher.matches(event)):
+        rule = rules.rules.get(rule_name)
+        if rule is None:
+            continue
+        arn = rule_arn(region, account, rules.bus_name, rule_name)
+        context = RuleContext(arn, rule_name, ingestion_time)
+        for target in rules.targets.get(rule_name, []):
+            ref = parse_target_arn(target.arn)
+            if ref.kind == "bus":
+                forwards.append(Forward(ref.name, rule_name, target))
+            payload = target_payload(event, target_input(target.settings), context)
+            deliveries.append(_planned(rule_name, arn, target, ref.kind, ref.name, payload, new_id))
+    return deliveries, forwards
+
+
+def _planned(
+    rule_name: str,
+    arn: str,
+    target: TargetRecord,
+    kind: str,
+    name: str,
+    payload: str,
+    new_id: Callable[[], str],
+) -> PlannedDelivery:
+    planned = PlannedDelivery(
+        rule_name,
+        arn,
+        target.target_id,
+        target.arn,
+        payload,
+        dead_letter_queue=dead_letter_queue(target.settings),
+        forwarded=kind == "bus",
+    )
+    if kind != "queue":
+        return planned
+    group = (target.settings.get("SqsParameters") or {}).get("MessageGroupId")
+    try:
+        message = prepare_message(new_id(), payload, group_id=group)
+    except PaybusError as error:
+        return replace(
+            planned, payload=payload or "{}", problem=f"{error.aws_name}: {error.message}"
+        )
+    return replace(planned, queue_send=QueueSend(name, message))

@@ -1,0 +1,230 @@
+"""The bus service: PutEvents, and the in-memory matcher of every bus kept current.
+
+Each process compiles a bus's enabled rules into one `RuleMatcher` and reuses it until the bus's
+`rules_version` moves: at once for changes made through this process, within `refresh_seconds`
+for changes made by another process sharing the database.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+import uuid
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime
+from typing import Any
+
+import orjson
+
+from paybus.core.errors import NotFound, PaybusError
+from paybus.core.events.arns import bus_name_of
+from paybus.core.events.envelope import (
+    DEFAULT_MAX_REQUEST_BYTES,
+    EntryError,
+    Envelope,
+    accept_entry,
+    check_request,
+    format_time,
+)
+from paybus.core.events.patterns import RuleMatcher
+from paybus.runtime.bus.planning import BusRules, plan_deliveries
+from paybus.store.bus import definitions
+from paybus.store.bus.events import Publication, PublishOutcome, publish
+from paybus.store.sql import Unit, fetch_one
+from paybus.store.store import Store
+
+MAX_FORWARD_DEPTH = 4
+QueueWaker = Callable[[set[str]], None]
+
+
+@dataclass(slots=True)
+class _Cached:
+    rules: BusRules
+    checked_at: float
+
+
+class BusService:
+    def __init__(
+        self,
+        store: Store,
+        *,
+        region: str,
+        account: str,
+        refresh_seconds: float = 1.0,
+        max_request_bytes: int = DEFAULT_MAX_REQUEST_BYTES,
+    ) -> None:
+        self.store = store
+        self.region = region
+        self.account = account
+        self.refresh_seconds = refresh_seconds
+        self.max_request_bytes = max_request_bytes
+        self._cache: dict[str, _Cached] = {}
+        self._loading: dict[str, asyncio.Lock] = {}
+        self._queue_wakers: list[QueueWaker] = []
+        #: set when a publication left deliveries for the dispatcher
+        self.deliveries_waiting = asyncio.Event()
+
+    def on_queue_messages(self, waker: QueueWaker) -> None:
+        """Call `waker(queue names)` after a commit put messages on queues (long-poll wake-up)."""
+        self._queue_wakers.append(waker)
+
+    def wake_queues(self, names: set[str]) -> None:
+        for waker in self._queue_wakers:
+            waker(names)
+
+    async def start(self) -> None:
+        await self.store.write(lambda: definitions.ensure_bus("default", self._now_ms()))
+
+    def clock(self) -> float:
+        """The store's clock: every timestamp of a publication comes from one source."""
+        return self.store.clock()
+
+    def _now_ms(self) -> int:
+        return self.store.now_ms()
+
+    # -- matchers -------------------------------------------------------------------------------
+
+    def invalidate(self, bus_name: str) -> None:
+        self._cache.pop(bus_name, None)
+
+    async def rules_for(self, bus_name: str) -> BusRules:
+        cached = self._cache.get(bus_name)
+        now = time.monotonic()
+        if cached is not None and now - cached.checked_at < self.refresh_seconds:
+            return cached.rules
+        lock = self._loading.setdefault(bus_name, asyncio.Lock())
+        async with lock:
+            cached = self._cache.get(bus_name)
+            if cached is not None and time.monotonic() - cached.checked_at < self.refresh_seconds:
+                return cached.rules
+            version = await self.store.read(lambda: _rules_version(bus_name))
+            if cached is None or cached.rules.version != version:
+                rules = await self._load(bus_name)
+            else:
+                rules = cached.rules
+            self._cache[bus_name] = _Cached(rules, time.monotonic())
+            return rules
+
+    async def _load(self, bus_name: str) -> BusRules:
+        version, loaded = await self.store.read(lambda: definitions.load_bus_rules(bus_name))
+        matcher = RuleMatcher()
+        for rule, _ in loaded:
+            matcher.add_rule(rule.name, rule.event_pattern)
+        return BusRules(
+            bus_name,
+            version,
+            matcher,
+            {rule.name: rule for rule, _ in loaded},
+            {rule.name: targets for rule, targets in loaded},
+        )
+
+    # -- PutEvents ------------------------------------------------------------------------------
+
+    async def put_events(self, entries: Sequence[Any]) -> dict[str, Any]:
+        """PutEvents: per-entry results, every accepted event durable before this returns."""
+        check_request(entries, self.max_request_bytes)
+        now = datetime.fromtimestamp(self.clock(), UTC)
+        results: list[dict[str, str]] = []
+        publications: list[Publication] = []
+        for entry in entries:
+            outcome = await self._accept(entry, now)
+            if isinstance(outcome, EntryError):
+                results.append(outcome.as_aws())
+                continue
+            envelope, bus_name = outcome
+            publications += await self._publications(bus_name, envelope.as_dict(), now)
+            results.append({"EventId": envelope.id})
+        if publications:
+            await self._write(publications)
+        failed = sum(1 for r in results if "ErrorCode" in r)
+        return {"FailedEntryCount": failed, "Entries": results}
+
+    async def _accept(self, entry: Any, now: datetime) -> tuple[Envelope, str] | EntryError:
+        if not isinstance(entry, Mapping):
+            return EntryError("InvalidArgument", "Each entry must be an object.")
+        try:
+            bus_name = bus_name_of(str(entry.get("EventBusName") or "default"))
+            await self.rules_for(bus_name)
+        except NotFound as missing:
+            return EntryError("ResourceNotFoundException", missing.message)
+        except PaybusError as error:
+            return EntryError("InvalidArgument", error.message)
+        envelope = accept_entry(
+            entry, event_id=str(uuid.uuid4()), now=now, account=self.account, region=self.region
+        )
+        if isinstance(envelope, EntryError):
+            return envelope
+        return envelope, bus_name
+
+    async def publish_events(
+        self,
+        bus_name: str,
+        events: Sequence[tuple[Mapping[str, Any], tuple[str, str, int] | None]],
+    ) -> list[bool]:
+        """Publish already-built envelopes (ingress) in one write, each with its optional
+        deduplication receipt; per event, False if its receipt was seen before."""
+        now = datetime.fromtimestamp(self.clock(), UTC)
+        publications: list[Publication] = []
+        leaders: list[int] = []
+        for event, receipt in events:
+            own, *copies = await self._publications(bus_name, event, now)
+            leaders.append(len(publications))
+            publications.append(replace(own, receipt=receipt))
+            publications += [replace(copy, follows=True) for copy in copies]
+        outcome = await self._write(publications)
+        return [outcome.published[i] for i in leaders]
+
+    async def _publications(
+        self, bus_name: str, event: Mapping[str, Any], now: datetime, depth: int = 0
+    ) -> list[Publication]:
+        """The event on its bus, plus its copies on the buses that rules forward it to."""
+        rules = await self.rules_for(bus_name)
+        deliveries, forwards = plan_deliveries(
+            rules,
+            event,
+            region=self.region,
+            account=self.account,
+            ingestion_time=format_time(now),
+            new_id=lambda: str(uuid.uuid4()),
+        )
+        event_time = _event_time_ms(event, now)
+        own = Publication(
+            bus_name, str(event["id"]), orjson.dumps(event).decode(), event_time, deliveries
+        )
+        publications = [own]
+        if depth < MAX_FORWARD_DEPTH:
+            for forward in forwards:
+                try:
+                    publications += await self._publications(
+                        forward.bus_name, event, now, depth + 1
+                    )
+                except NotFound:
+                    continue  # recorded as delivered to nothing; AWS drops it the same way
+        return publications
+
+    async def _write(self, publications: list[Publication]) -> PublishOutcome:
+        now_ms = self._now_ms()
+        outcome = await self.store.write(lambda: publish(publications, now_ms))
+        if outcome.queues:
+            self.wake_queues(outcome.queues)
+        if outcome.pending:
+            self.deliveries_waiting.set()
+        return outcome
+
+
+def _rules_version(bus_name: str) -> Unit[int]:
+    row = yield from fetch_one("SELECT rules_version FROM event_buses WHERE name = :n", n=bus_name)
+    if row is None:
+        raise definitions.bus_missing(bus_name)
+    return int(row[0])
+
+
+def _event_time_ms(event: Mapping[str, Any], now: datetime) -> int:
+    raw = event.get("time")
+    if isinstance(raw, str):
+        try:
+            return int(datetime.fromisoformat(raw).timestamp() * 1000)
+        except ValueError:
+            pass
+    return int(now.timestamp() * 1000)

@@ -1,0 +1,239 @@
+"""Publishing: an event, its archive copies and one delivery per (rule, target), in ONE unit.
+
+Targets inside paybus receive their message in the same transaction (a queue gets its message
+now); targets outside (functions, HTTP endpoints) get a pending delivery row that the dispatcher
+works off. The unique key (event, bus, rule, target) makes a delivery exactly-once to record.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from paybus.core.errors import PaybusError
+from paybus.core.events.deadletter import (
+    MAX_ATTEMPTS,
+    NO_RESOURCE,
+    SDK_CLIENT_ERROR,
+    Failure,
+    dead_letter_message,
+)
+from paybus.core.queues import OutgoingMessage
+from paybus.store.bus.records import DeliveryRecord
+from paybus.store.queues.messages import send_messages
+from paybus.store.sql import Unit, execute
+
+PENDING, DELIVERED, FAILED = "PENDING", "DELIVERED", "FAILED"
+
+
+@dataclass(frozen=True, slots=True)
+class QueueSend:
+    """A message for a queue inside paybus, sent in the publishing transaction."""
+
+    queue_name: str
+    message: OutgoingMessage
+
+
+@dataclass(frozen=True, slots=True)
+class PlannedDelivery:
+    rule_name: str
+    rule_arn: str
+    target_id: str
+    target_arn: str
+    payload: str
+    #: set for local queue targets; None for targets the dispatcher calls later
+    queue_send: QueueSend | None = None
+    #: the target's dead-letter queue (DeadLetterConfig), if any
+    dead_letter_queue: str | None = None
+    #: a bus target: the event is published on that bus in the same write
+    forwarded: bool = False
+    #: why the message could not even be built (an empty InputPath result, ...): a failure
+    problem: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Publication:
+    bus_name: str
+    event_id: str
+    #: the envelope exactly as targets and archives see it
+    event_json: str
+    event_time_ms: int
+    deliveries: Sequence[PlannedDelivery] = ()
+    archives: Sequence[str] = ()
+    replay_name: str | None = None
+    #: the ingress deduplication claim: (source name, processor event id, retention ms)
+    receipt: tuple[str, str, int] | None = None
+    #: a copy forwarded to another bus: published only if the publication it follows was
+    follows: bool = False
+
+
+@dataclass(slots=True)
+class PublishOutcome:
+    #: per publication: False when its webhook receipt showed it was published before
+    published: list[bool] = field(default_factory=list)
+    #: queues that received messages (their long pollers are woken after the commit)
+    queues: set[str] = field(default_factory=set)
+    #: deliveries the dispatcher has to make
+    pending: int = 0
+
+
+def publish(publications: Sequence[Publication], now_ms: int) -> Unit[PublishOutcome]:
+    outcome = PublishOutcome()
+    leader_published = True
+    for publication in publications:
+        if publication.follows and not leader_published:
+            outcome.published.append(False)
+            continue
+        if publication.receipt is not None:
+            fresh = yield from _claim_receipt(publication, now_ms)
+            if not fresh:
+                outcome.published.append(False)
+                leader_published = False
+                continue
+        yield from _store_event(publication, now_ms)
+        for delivery in publication.deliveries:
+            yield from _deliver(publication, delivery, now_ms, outcome)
+        outcome.published.append(True)
+        if not publication.follows:
+            leader_published = True
+    return outcome
+
+
+def _claim_receipt(publication: Publication, now_ms: int) -> Unit[bool]:
+    assert publication.receipt is not None
+    source, event_id, retention_ms = publication.receipt
+    claimed = yield from execute(
+        "INSERT INTO webhook_receipts (source_name, event_id, bus_event_id, received_at, "
+        "expires_at) VALUES (:source, :event, :bus_event, :now, :expires) "
+        "ON CONFLICT (source_name, event_id) DO UPDATE SET bus_event_id = excluded.bus_event_id, "
+        "received_at = excluded.received_at, expires_at = excluded.expires_at "
+        "WHERE webhook_receipts.expires_at <= excluded.received_at",
+        source=source,
+        event=event_id,
+        bus_event=publication.event_id,
+        now=now_ms,
+        expires=now_ms + retention_ms,
+    )
+    return bool(claimed)
+
+
+def _store_event(publication: Publication, now_ms: int) -> Unit[None]:
+    yield from execute(
+        "INSERT INTO bus_events (id, bus_name, event, event_time, ingested_at, replay_name) "
+        "VALUES (:id, :bus, :event, :time, :now, :replay) ON CONFLICT (bus_name, id) DO NOTHING",
+        id=_delivery_key(publication),
+        bus=publication.bus_name,
+        event=publication.event_json,
+        time=publication.event_time_ms,
+        now=now_ms,
+        replay=publication.replay_name,
+    )
+    for archive in publication.archives:
+        yield from execute(
+            "INSERT INTO archived_events (archive_name, event_id, event_time, event, size_bytes) "
+            "VALUES (:archive, :id, :time, :event, :size) ON CONFLICT DO NOTHING",
+            archive=archive,
+            id=publication.event_id,
+            time=publication.event_time_ms,
+            event=publication.event_json,
+            size=len(publication.event_json.encode()),
+        )
+
+
+def _delivery_key(publication: Publication) -> str:
+    """A replayed event keeps its id; its deliveries are new ones all the same."""
+    if publication.replay_name is None:
+        return publication.event_id
+    return f"{publication.event_id}#replay:{publication.replay_name}"
+
+
+def _deliver(
+    publication: Publication, delivery: PlannedDelivery, now_ms: int, outcome: PublishOutcome
+) -> Unit[None]:
+    status, error = PENDING, None
+    if delivery.problem is not None:
+        status, error = yield from _fail_now(
+            delivery, Failure(SDK_CLIENT_ERROR, delivery.problem), now_ms, outcome
+        )
+    elif delivery.forwarded:
+        status = DELIVERED
+    elif delivery.queue_send is not None:
+        status, error = yield from _send_locally(delivery, now_ms, outcome)
+    else:
+        outcome.pending += 1
+    yield from execute(
+        "INSERT INTO event_deliveries (event_id, bus_name, rule_name, rule_arn, target_id, "
+        "target_arn, payload, status, attempts, created_at, next_attempt_at, finished_at, "
+        "last_error) VALUES (:event, :bus, :rule, :rule_arn, :target, :arn, :payload, :status, "
+        ":attempts, :now, :now, :finished, :error) "
+        "ON CONFLICT (event_id, bus_name, rule_name, target_id) DO NOTHING",
+        event=_delivery_key(publication),
+        bus=publication.bus_name,
+        rule=delivery.rule_name,
+        rule_arn=delivery.rule_arn,
+        target=delivery.target_id,
+        arn=delivery.target_arn,
+        payload=delivery.payload,
+        status=status,
+        attempts=0 if status == PENDING else 1,
+        now=now_ms,
+        finished=None if status == PENDING else now_ms,
+        error=error,
+    )
+
+
+def _send_locally(
+    delivery: PlannedDelivery, now_ms: int, outcome: PublishOutcome
+) -> Unit[tuple[str, str | None]]:
+    """Send to a local queue now. A queue that is gone is a permanent error: no retries."""
+    assert delivery.queue_send is not None
+    send = delivery.queue_send
+    try:
+        [result] = yield from send_messages(send.queue_name, [send.message], now_ms)
+    except PaybusError as error:
+        result = error
+    if not isinstance(result, PaybusError):
+        outcome.queues.add(send.queue_name)
+        return DELIVERED, None
+    failure = Failure(NO_RESOURCE, f"{result.aws_name}: {result.message}")
+    return (yield from _fail_now(delivery, failure, now_ms, outcome))
+
+
+def _fail_now(
+    delivery: PlannedDelivery, failure: Failure, now_ms: int, outcome: PublishOutcome
+) -> Unit[tuple[str, str | None]]:
+    """A failure no retry can fix: record it and hand the event to the DLQ, if there is one."""
+    if delivery.dead_letter_queue is not None:
+        sent = yield from send_to_dead_letter_queue(
+            delivery.dead_letter_queue, delivery, failure, attempts=0, now_ms=now_ms
+        )
+        if sent:
+            outcome.queues.add(delivery.dead_letter_queue)
+    return FAILED, failure.message
+
+
+def send_to_dead_letter_queue(
+    queue_name: str,
+    delivery: PlannedDelivery | DeliveryRecord,
+    failure: Failure,
+    *,
+    attempts: int,
+    now_ms: int,
+    exhausted: str = MAX_ATTEMPTS,
+) -> Unit[bool]:
+    """Put the event in the target's DLQ; False if that queue cannot take it either."""
+    message = dead_letter_message(
+        str(uuid.uuid4()),
+        delivery.payload,
+        rule_arn=delivery.rule_arn,
+        target_arn=delivery.target_arn,
+        failure=failure,
+        exhausted=exhausted,
+        attempts=attempts,
+    )
+    try:
+        [result] = yield from send_messages(queue_name, [message], now_ms)
+    except PaybusError:
+        return False
+    return not isinstance(result, PaybusError)
