@@ -26,12 +26,14 @@ def _configure(path: Path | None, overrides: dict[tuple[str, str], Any]) -> Payb
 def run_server(path: Path | None, overrides: dict[tuple[str, str], Any]) -> None:
     config = _configure(path, overrides)
     sock = bind_socket(config.server.host, config.server.port)
+    host, port = sock.getsockname()[:2]
+    # queue URLs name the port actually served (`--port 0` picks a free one)
+    config = config.model_copy(update={"server": config.server.model_copy(update={"port": port})})
 
     async def main() -> None:
         store = await open_store(config.store_settings())
         try:
             runtime = build_runtime(config, store)
-            host, port = sock.getsockname()[:2]
             log.info(
                 f"paybus {__version__} listening on http://{host}:{port}",
                 extra={"action": "server.started", "store": store.settings.display_url},

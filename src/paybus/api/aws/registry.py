@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from paybus.api import sqs
 from paybus.api.aws.protocol import AwsService
 from paybus.runtime.services import Runtime
 
 #: add a service by appending its builder here (api/<service>.py defines `build(runtime)`)
-BUILDERS: list[Callable[[Runtime], AwsService]] = []
+BUILDERS: list[Callable[[Runtime], AwsService]] = [sqs.build]
 
 
 def services_for(runtime: Runtime) -> list[AwsService]:
