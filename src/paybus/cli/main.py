@@ -9,7 +9,7 @@ from typing import Annotated, Any
 import typer
 
 from paybus import __version__
-from paybus.cli import events_patterns, tables
+from paybus.cli import events_patterns, queues, tables
 from paybus.cli.errors import fail
 from paybus.core.errors import PaybusError
 
@@ -24,6 +24,7 @@ db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 app.add_typer(tables.app, name="tables")
 app.add_typer(events_patterns.app, name="events")
+app.add_typer(queues.app, name="queues")
 
 ConfigOption = Annotated[
     Path | None,
