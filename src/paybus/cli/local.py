@@ -7,6 +7,7 @@ prints is what boto3 would get from the server.
 from __future__ import annotations
 
 import asyncio
+import sys
 from collections.abc import Awaitable, Callable, Sequence
 from pathlib import Path
 from typing import Annotated, Any, TypeVar
@@ -14,10 +15,12 @@ from typing import Annotated, Any, TypeVar
 import orjson
 import typer
 
-from paybus.core.errors import ValidationError
+from paybus.core.errors import ConfigError, ValidationError
 from paybus.core.queues.naming import QueueNaming
 from paybus.runtime.assembly import public_base_url
 from paybus.runtime.config import PaybusConfig, load_config
+from paybus.runtime.functions import FunctionConfig, Functions
+from paybus.runtime.functions.definitions import Handler
 from paybus.runtime.queues import QueueService
 from paybus.store.store import Store, open_store
 
@@ -29,7 +32,16 @@ JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON instead of 
 
 
 def local_config(config: Path | None, store_url: str | None) -> PaybusConfig:
+    put_project_on_path(config)
     return load_config(config, overrides={("store", "url"): store_url})
+
+
+def put_project_on_path(config: Path | None) -> None:
+    """Handlers (`module:callable`) are found next to the project file, as Lambda finds them
+    in its task root; a console script's own `sys.path` does not include that directory."""
+    directory = str((config.parent if config is not None else Path()).resolve())
+    if directory not in sys.path:
+        sys.path.insert(0, directory)
 
 
 def queue_service(config: PaybusConfig, store: Store) -> QueueService:
@@ -67,3 +79,41 @@ def key_values(pairs: Sequence[str], what: str) -> dict[str, str]:
 
 def print_json(value: Any) -> None:
     typer.echo(orjson.dumps(value, option=orjson.OPT_INDENT_2).decode())
+
+
+def declared_functions(config: PaybusConfig) -> dict[str, FunctionConfig]:
+    """The `[[functions]]` of the project file, by name (handlers not imported)."""
+    return {d.name: FunctionConfig(**d.model_dump()) for d in config.functions}
+
+
+def with_functions(
+    config: Path | None,
+    store_url: str | None,
+    work: Callable[[Functions, PaybusConfig], Awaitable[T]],
+    *,
+    load: Sequence[str] = (),
+) -> T:
+    """Run `work` on the project's functions over the store. Only the functions named in `load`
+    have their handler imported; the others are known by name (enough to map a queue to one)."""
+    loaded = local_config(config, store_url)
+    declared = declared_functions(loaded)
+
+    async def main() -> T:
+        store = await open_store(loaded.store_settings())
+        functions = Functions(queue_service(loaded, store))
+        try:
+            for name, function in declared.items():
+                functions.register(function, None if name in load else _not_loaded(name))
+            return await work(functions, loaded)
+        finally:
+            functions.close()
+            await store.close()
+
+    return asyncio.run(main())
+
+
+def _not_loaded(name: str) -> Handler:
+    def handler(event: Any, context: Any) -> Any:
+        raise ConfigError(f"function {name!r} was not loaded by this command")
+
+    return handler

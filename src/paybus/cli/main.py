@@ -9,7 +9,7 @@ from typing import Annotated, Any
 import typer
 
 from paybus import __version__
-from paybus.cli import events_patterns, queues, tables
+from paybus.cli import events_patterns, functions, mappings, queues, tables
 from paybus.cli.errors import fail
 from paybus.core.errors import PaybusError
 
@@ -25,6 +25,8 @@ app.add_typer(db_app, name="db")
 app.add_typer(tables.app, name="tables")
 app.add_typer(events_patterns.app, name="events")
 app.add_typer(queues.app, name="queues")
+app.add_typer(functions.app, name="functions")
+app.add_typer(mappings.app, name="mappings")
 
 ConfigOption = Annotated[
     Path | None,

@@ -9,6 +9,7 @@ from typing import Any
 
 from paybus import __version__
 from paybus.api.server import bind_socket, run_workers, serve
+from paybus.cli.local import put_project_on_path
 from paybus.runtime.assembly import build_runtime
 from paybus.runtime.config import PaybusConfig, load_config
 from paybus.runtime.logs import configure_logging
@@ -18,6 +19,7 @@ log = logging.getLogger("paybus")
 
 
 def _configure(path: Path | None, overrides: dict[tuple[str, str], Any]) -> PaybusConfig:
+    put_project_on_path(path)
     config = load_config(path, overrides=overrides)
     configure_logging(config.logging.level, config.logging.format)
     return config
