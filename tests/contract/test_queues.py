@@ -85,7 +85,7 @@ async def test_poison_message_reaches_dlq_after_exactly_max_receive_count(
         clock.advance(6)
     assert receives == 3
     (dead,) = await sqs.receive_message("dlq")
-    assert dead.body == "poison" and dead.dead_letter_source_arn == "q"
+    assert dead.body == "poison" and dead.dead_letter_source_arn == sqs.naming.arn("q")
     assert await sqs.list_dead_letter_source_queues("dlq") == [sqs.naming.url("q")]
 
 

@@ -9,7 +9,7 @@ from typing import Annotated, Any
 import typer
 
 from paybus import __version__
-from paybus.cli import events_patterns, sfn, tables
+from paybus.cli import events_patterns, functions, mappings, queues, sfn, tables
 from paybus.cli.errors import fail
 from paybus.core.errors import PaybusError
 
@@ -24,6 +24,9 @@ db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 app.add_typer(tables.app, name="tables")
 app.add_typer(events_patterns.app, name="events")
+app.add_typer(queues.app, name="queues")
+app.add_typer(functions.app, name="functions")
+app.add_typer(mappings.app, name="mappings")
 app.add_typer(sfn.app, name="sfn")
 
 ConfigOption = Annotated[

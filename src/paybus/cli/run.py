@@ -9,6 +9,7 @@ from typing import Any
 
 from paybus import __version__
 from paybus.api.server import bind_socket, run_workers, serve
+from paybus.cli.local import put_project_on_path
 from paybus.runtime.assembly import build_runtime
 from paybus.runtime.config import PaybusConfig, load_config
 from paybus.runtime.logs import configure_logging
@@ -18,6 +19,7 @@ log = logging.getLogger("paybus")
 
 
 def _configure(path: Path | None, overrides: dict[tuple[str, str], Any]) -> PaybusConfig:
+    put_project_on_path(path)
     config = load_config(path, overrides=overrides)
     configure_logging(config.logging.level, config.logging.format)
     return config
@@ -26,12 +28,14 @@ def _configure(path: Path | None, overrides: dict[tuple[str, str], Any]) -> Payb
 def run_server(path: Path | None, overrides: dict[tuple[str, str], Any]) -> None:
     config = _configure(path, overrides)
     sock = bind_socket(config.server.host, config.server.port)
+    host, port = sock.getsockname()[:2]
+    # queue URLs name the port actually served (`--port 0` picks a free one)
+    config = config.model_copy(update={"server": config.server.model_copy(update={"port": port})})
 
     async def main() -> None:
         store = await open_store(config.store_settings())
         try:
             runtime = build_runtime(config, store)
-            host, port = sock.getsockname()[:2]
             log.info(
                 f"paybus {__version__} listening on http://{host}:{port}",
                 extra={"action": "server.started", "store": store.settings.display_url},

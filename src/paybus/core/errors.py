@@ -8,6 +8,7 @@ Driver exceptions (sqlite3, psycopg) never cross the store boundary: they become
     ├── ValidationError            bad input: names the field and the offending value
     │   ├── InvalidEventPattern    EventBridge's "Event pattern is not valid. Reason: ..."
     │   ├── ConfigError            a bad paybus.toml key or value, a bad store URL
+    │   ├── MissingParameter       AWS APIs: a required request parameter is absent
     │   ├── InvalidParameterValue  SQS: a request parameter out of range or malformed
     │   ├── InvalidAttributeName   SQS: a queue or message attribute name that does not exist
     │   ├── InvalidAttributeValue  SQS: a queue attribute value out of range
@@ -121,6 +122,11 @@ class WebhookRefused(PaybusError):
 class LimitExceeded(PaybusError):
     code = "limit_exceeded"
     aws_name = "LimitExceededException"
+
+
+class MissingParameter(ValidationError):
+    code = "missing_parameter"
+    aws_name = "MissingParameter"
 
 
 class InvalidParameterValue(ValidationError):
@@ -337,6 +343,7 @@ __all__ = [
     "InvalidToken",
     "LimitExceeded",
     "MessageNotInflight",
+    "MissingParameter",
     "NotFound",
     "OverLimit",
     "PaybusError",

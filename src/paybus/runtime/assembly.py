@@ -31,7 +31,7 @@ def build_runtime(config: PaybusConfig, store: Store) -> Runtime:
         QueueNaming(
             config.aws.region,
             config.aws.account_id,
-            f"http://{config.server.host}:{config.server.port}",
+            public_base_url(config.server.host, config.server.port),
         ),
         poll_interval=settings.poll_seconds,
     )
@@ -54,6 +54,15 @@ def build_runtime(config: PaybusConfig, store: Store) -> Runtime:
     for service in workflow_services(runtime.workflows):
         runtime.add(service)
     return runtime
+
+
+def public_base_url(host: str, port: int) -> str:
+    """Where clients reach this server, for queue URLs; a wildcard address means this host."""
+    if host in ("", "0.0.0.0", "::"):
+        host = "localhost"
+    elif ":" in host:
+        host = f"[{host}]"
+    return f"http://{host}:{port}"
 
 
 def _declared_then(config: PaybusConfig, mappings: EventSourceMappings, then: Service) -> Service:

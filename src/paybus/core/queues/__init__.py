@@ -20,8 +20,10 @@ from paybus.core.queues.messages import (
     QueueMessage,
     check_for_queue,
     md5_of_attributes,
+    md5_of_trace_header,
     prepare_message,
     select_attributes,
+    trace_header_from,
 )
 from paybus.core.queues.receipts import Receipt, decode_receipt
 
@@ -41,9 +43,11 @@ __all__ = [
     "check_queue_name",
     "decode_receipt",
     "md5_of_attributes",
+    "md5_of_trace_header",
     "parse_attributes",
     "prepare_message",
     "queue_name_from_arn",
     "select_attributes",
     "stored_attributes",
+    "trace_header_from",
 ]

@@ -295,6 +295,33 @@ def attributes_from_json(stored: Mapping[str, Any]) -> MessageAttributes:
     }
 
 
+def trace_header_from(system_attributes: Mapping[str, Any] | None) -> str | None:
+    """SendMessage's `MessageSystemAttributes`: only `AWSTraceHeader`, of type String."""
+    if not system_attributes:
+        return None
+    for name in system_attributes:
+        if name != "AWSTraceHeader":
+            raise InvalidParameterValue(
+                f"Message system attribute name {name!r} is invalid: the only one a sender may "
+                "set is AWSTraceHeader."
+            )
+    value = system_attributes["AWSTraceHeader"]
+    text = value.get("StringValue") if isinstance(value, Mapping) else None
+    if not isinstance(value, Mapping) or value.get("DataType") != "String" or not text:
+        raise InvalidParameterValue(
+            "Message system attribute AWSTraceHeader must have DataType 'String' and a "
+            "non-empty StringValue."
+        )
+    return str(text)
+
+
+def md5_of_trace_header(trace_header: str) -> str:
+    """`MD5OfMessageSystemAttributes` of a message sent with an AWSTraceHeader."""
+    return md5_of_attributes(
+        {"AWSTraceHeader": {"DataType": "String", "StringValue": trace_header}}
+    )
+
+
 def select_attributes(attributes: MessageAttributes, wanted: list[str] | None) -> MessageAttributes:
     """ReceiveMessage's `MessageAttributeNames`: names, `All`, `.*`, or prefixes `foo.*`."""
     if not wanted:

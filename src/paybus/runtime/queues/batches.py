@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from paybus.core.errors import BatchRequestTooLong, PaybusError
-from paybus.core.queues import OutgoingMessage, prepare_message
+from paybus.core.queues import OutgoingMessage, prepare_message, trace_header_from
 from paybus.core.queues.attributes import MAX_MESSAGE_SIZE
 
 #: {"Successful": [...], "Failed": [{"Id", "SenderFault", "Code", "Message"}]}
@@ -23,6 +23,7 @@ def outgoing_from_entry(entry: Mapping[str, Any]) -> OutgoingMessage:
         delay_seconds=None if delay is None else int(delay),
         group_id=entry.get("MessageGroupId"),
         deduplication_id=entry.get("MessageDeduplicationId"),
+        trace_header=trace_header_from(entry.get("MessageSystemAttributes")),
     )
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import dataclasses
 import uuid
 from collections.abc import Mapping, Sequence
 from typing import Any
@@ -119,6 +120,15 @@ class QueueService:
     async def set_queue_attributes(self, queue: str, attributes: Mapping[str, str]) -> None:
         await self.store.queues.set_attributes(self.name_of(queue), attributes)
 
+    async def tag_queue(self, queue: str, tags: Mapping[str, str]) -> None:
+        await self.store.queues.tag_queue(self.name_of(queue), tags)
+
+    async def untag_queue(self, queue: str, keys: Sequence[str]) -> None:
+        await self.store.queues.tag_queue(self.name_of(queue), {}, keys)
+
+    async def list_queue_tags(self, queue: str) -> dict[str, str]:
+        return dict((await self.store.queues.get_queue(self.name_of(queue))).tags)
+
     async def list_dead_letter_source_queues(self, queue: str) -> list[str]:
         sources = await self.store.queues.dead_letter_sources(self.name_of(queue))
         return [self.naming.url(name) for name in sources]
@@ -134,6 +144,7 @@ class QueueService:
         message_attributes: Mapping[str, Any] | None = None,
         group_id: str | None = None,
         deduplication_id: str | None = None,
+        trace_header: str | None = None,
     ) -> SendResult:
         name = self.name_of(queue)
         message = prepare_message(
@@ -143,6 +154,7 @@ class QueueService:
             delay_seconds=delay_seconds,
             group_id=group_id,
             deduplication_id=deduplication_id,
+            trace_header=trace_header,
         )
         (result,) = await self.store.queues.send(name, [message])
         if isinstance(result, PaybusError):
@@ -206,11 +218,18 @@ class QueueService:
             result = await self.store.queues.receive(name, limit, visibility_timeout)
             remaining = deadline - loop.time()
             if result.messages or remaining <= 0:
-                return result.messages
+                return [self._source_as_arn(m) for m in result.messages]
             pause = min(remaining, self.poll_interval)
             if result.next_visible_at_ms is not None:
                 pause = min(pause, max(result.next_visible_at_ms - self.store.now_ms(), 0) / 1000)
             await wait_for_wakeup(woken, pause)
+
+    def _source_as_arn(self, message: QueueMessage) -> QueueMessage:
+        """The store keeps a dead-lettered message's source queue by name; clients see its ARN."""
+        source = message.dead_letter_source_arn
+        if source is None or source.startswith("arn:"):
+            return message
+        return dataclasses.replace(message, dead_letter_source_arn=self.naming.arn(source))
 
     # -- deleting and visibility ---------------------------------------------------------------
 
