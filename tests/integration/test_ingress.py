@@ -237,3 +237,24 @@ async def test_adyen_batch_answers_accepted(http: httpx.AsyncClient) -> None:
         "/webhooks/adyen", content=body, headers={"content-type": "application/json"}
     )
     assert response.status_code == 200 and response.text == "[accepted]"
+
+
+async def test_event_ids_are_forgotten_after_the_dedup_window(store: Store) -> None:
+    from paybus.store.bus.receipts import purge_expired_receipts, receipt_count
+
+    now = [1_900_000_000.0]
+    store.clock = lambda: now[0]
+    runtime = await started(store, config(dedup_days=1))
+    transport = httpx.ASGITransport(app=create_app(runtime))
+    async with httpx.AsyncClient(transport=transport, base_url="http://paybus") as client:
+        sent = delivery(at=int(now[0]))
+        first = await client.post("/webhooks/stripe", content=sent.body, headers=sent.headers)
+        assert first.json()["duplicates"] == 0
+        now[0] += 86_401
+        assert await store.write(lambda: purge_expired_receipts(store.now_ms(), 100)) == 1
+        assert await store.read(lambda: receipt_count("stripe")) == 0
+        resent = delivery(seed=1, at=int(now[0]))  # the same Stripe event id, re-signed
+        again = await client.post("/webhooks/stripe", content=resent.body, headers=resent.headers)
+    assert again.json()["duplicates"] == 0, "past the window the event is new again"
+    assert runtime.functions
+    runtime.functions.close()

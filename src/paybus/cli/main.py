@@ -9,7 +9,7 @@ from typing import Annotated, Any
 import typer
 
 from paybus import __version__
-from paybus.cli import events_patterns, functions, mappings, queues, sfn, tables
+from paybus.cli import events_patterns, functions, mappings, queues, sfn, tables, trigger
 from paybus.cli.errors import fail
 from paybus.core.errors import PaybusError
 
@@ -28,6 +28,7 @@ app.add_typer(queues.app, name="queues")
 app.add_typer(functions.app, name="functions")
 app.add_typer(mappings.app, name="mappings")
 app.add_typer(sfn.app, name="sfn")
+app.command("trigger")(trigger.trigger)
 
 ConfigOption = Annotated[
     Path | None,

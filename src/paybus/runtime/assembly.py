@@ -14,7 +14,7 @@ from paybus.runtime.bus.invokers import function_invoker
 from paybus.runtime.config import MappingDeclaration, PaybusConfig
 from paybus.runtime.functions import EventSourceMappings, FunctionConfig, Functions
 from paybus.runtime.functions.asynchronous import async_invoker
-from paybus.runtime.maintenance import idempotency_sweeper
+from paybus.runtime.maintenance import idempotency_sweeper, receipt_sweeper
 from paybus.runtime.queues import QueueService
 from paybus.runtime.queues.housekeeping import move_task_runner, retention_sweeper
 from paybus.runtime.services import Runtime, Service
@@ -25,6 +25,7 @@ from paybus.store.store import Store
 def build_runtime(config: PaybusConfig, store: Store) -> Runtime:
     runtime = Runtime(store, config=config)
     runtime.add(idempotency_sweeper(store, config.maintenance.idempotency_sweep_seconds))
+    runtime.add(receipt_sweeper(store, config.maintenance.idempotency_sweep_seconds))
     settings = config.queue_settings
     queues = QueueService(
         store,

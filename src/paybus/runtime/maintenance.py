@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 
 from paybus.runtime.services import Service, periodic
+from paybus.store.bus.receipts import purge_expired_receipts
 from paybus.store.store import Store
 
 log = logging.getLogger("paybus.maintenance")
@@ -26,3 +27,24 @@ def idempotency_sweeper(store: Store, every_seconds: float) -> Service:
         return total
 
     return periodic("idempotency-sweeper", every_seconds, sweep)
+
+
+def receipt_sweeper(store: Store, every_seconds: float) -> Service:
+    """Webhook event ids past their deduplication window are forgotten."""
+
+    async def sweep() -> int:
+        total = 0
+        while True:
+            now = store.now_ms()
+            removed = await store.write(lambda: purge_expired_receipts(now, 1000))
+            total += removed
+            if removed < 1000:
+                break
+        if total:
+            log.info(
+                "expired webhook receipts removed",
+                extra={"action": "maintenance.receipts_swept", "count": total},
+            )
+        return total
+
+    return periodic("webhook-receipt-sweeper", every_seconds, sweep)
