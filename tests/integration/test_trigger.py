@@ -6,7 +6,6 @@ import re
 from pathlib import Path
 
 import httpx
-
 from test_server import free_port, run_cli, start
 
 PROJECT = """
