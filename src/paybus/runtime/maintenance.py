@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 
 from paybus.runtime.services import Service, periodic
 from paybus.store.bus.receipts import purge_expired_receipts
+from paybus.store.sql import Unit
 from paybus.store.store import Store
 
 log = logging.getLogger("paybus.maintenance")
@@ -35,8 +37,7 @@ def receipt_sweeper(store: Store, every_seconds: float) -> Service:
     async def sweep() -> int:
         total = 0
         while True:
-            now = store.now_ms()
-            removed = await store.write(lambda: purge_expired_receipts(now, 1000))
+            removed = await store.write(_purge_receipts_now(store))
             total += removed
             if removed < 1000:
                 break
@@ -48,3 +49,8 @@ def receipt_sweeper(store: Store, every_seconds: float) -> Service:
         return total
 
     return periodic("webhook-receipt-sweeper", every_seconds, sweep)
+
+
+def _purge_receipts_now(store: Store) -> Callable[[], Unit[int]]:
+    now = store.now_ms()
+    return lambda: purge_expired_receipts(now, 1000)
