@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Coroutine
 from pathlib import Path
 from typing import Any
 
@@ -16,6 +17,16 @@ from paybus.runtime.logs import configure_logging
 from paybus.store.store import open_store
 
 log = logging.getLogger("paybus")
+
+
+def _run_fast(main: Coroutine[Any, Any, None]) -> None:
+    """Long-running processes run on uvloop where it is installed (Linux, macOS)."""
+    try:
+        import uvloop
+    except ImportError:
+        asyncio.run(main)
+        return
+    uvloop.run(main)
 
 
 def _configure(path: Path | None, overrides: dict[tuple[str, str], Any]) -> PaybusConfig:
@@ -45,7 +56,7 @@ def run_server(path: Path | None, overrides: dict[tuple[str, str], Any]) -> None
             await store.close()
         log.info("stopped", extra={"action": "server.stopped"})
 
-    asyncio.run(main())
+    _run_fast(main())
 
 
 def run_worker(path: Path | None, overrides: dict[tuple[str, str], Any]) -> None:
@@ -64,7 +75,7 @@ def run_worker(path: Path | None, overrides: dict[tuple[str, str], Any]) -> None
             await store.close()
         log.info("stopped", extra={"action": "worker.stopped"})
 
-    asyncio.run(main())
+    _run_fast(main())
 
 
 def migrate_only(path: Path | None, overrides: dict[tuple[str, str], Any]) -> None:
