@@ -1,0 +1,359 @@
+"""Webhook ingress over real HTTP: signed Stripe webhooks accepted and durable on the partner bus
+(a rule sends each to a queue), against a bare Starlette endpoint that only verifies the
+signature with stripe-python and answers 200. Load comes from a separate process.
+
+    .venv/bin/python bench/ingress.py [--quick]
+
+Two measurements per server: the most webhooks per second a closed loop of concurrent senders
+gets answered, and the latency percentiles at a fixed 500 requests per second (open loop,
+latency measured from each request's scheduled time). The ratios say what paybus's durability
+costs over verification alone. The last line is `RESULT {json}`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+import httpx
+import orjson
+from rich.console import Console
+from rich.table import Table
+
+SECRET = "whsec_bench_ingress"
+SOURCE = "aws.partner/stripe.com/ed_bench"
+HERE = Path(__file__).resolve()
+console = Console(stderr=True)
+
+
+# -- the bare peer ------------------------------------------------------------------------------
+
+
+def serve_bare(port: int) -> None:
+    import stripe
+    import uvicorn
+    from starlette.applications import Starlette
+    from starlette.requests import Request
+    from starlette.responses import Response
+    from starlette.routing import Route
+
+    async def webhook(request: Request) -> Response:
+        body = await request.body()
+        try:
+            stripe.Webhook.construct_event(
+                body.decode(), request.headers.get("stripe-signature", ""), SECRET
+            )
+        except (ValueError, stripe.SignatureVerificationError):
+            return Response(status_code=400)
+        return Response(b'{"received":true}', media_type="application/json")
+
+    app = Starlette(
+        routes=[
+            Route("/webhooks/stripe", webhook, methods=["POST"]),
+            Route("/healthz", lambda r: Response(b"ok"), methods=["GET"]),
+        ]
+    )
+    uvicorn.run(app, host="127.0.0.1", port=port, log_level="warning", access_log=False)
+
+
+# -- the load generator (its own process) -------------------------------------------------------
+
+
+def make_deliveries(count: int) -> list[tuple[bytes, dict[str, str]]]:
+    from paybus.integrations.ingress.samples.ids import IdMaker
+    from paybus.integrations.ingress.samples.signed import signed_delivery
+
+    ids = IdMaker()
+    now = int(time.time())
+    kinds = ["invoice.paid", "invoice.payment_failed", "payment_intent.succeeded"]
+    out = []
+    for n in range(count):
+        delivery = signed_delivery("stripe", kinds[n % 3], SECRET, ids, now)
+        out.append((delivery.body, delivery.headers))
+    return out
+
+
+async def _post(session: Any, url: str, body: bytes, headers: dict[str, str]) -> int:
+    async with session.post(url, data=body, headers=headers) as response:
+        await response.read()
+        return int(response.status)
+
+
+async def closed_loop(
+    url: str, seconds: float, concurrency: int, deliveries: list[Any]
+) -> dict[str, Any]:
+    # aiohttp, not httpx: httpx tops out near 500 requests/s here and would measure itself
+    import aiohttp
+
+    latencies: list[float] = []
+    errors = 0
+    cursor = iter(deliveries)
+    connector = aiohttp.TCPConnector(limit=concurrency)
+    async with aiohttp.ClientSession(connector=connector) as session:
+        stop = time.perf_counter() + seconds
+
+        async def sender() -> None:
+            nonlocal errors
+            while time.perf_counter() < stop:
+                body, headers = next(cursor)
+                started = time.perf_counter()
+                status = await _post(session, url, body, headers)
+                latencies.append(time.perf_counter() - started)
+                errors += status != 200
+
+        started = time.perf_counter()
+        await asyncio.gather(*(sender() for _ in range(concurrency)))
+        elapsed = time.perf_counter() - started
+    return {
+        "per_s": len(latencies) / elapsed,
+        "sent": len(latencies),
+        "errors": errors,
+        **_percentiles(latencies),
+    }
+
+
+async def open_loop(url: str, seconds: float, rate: int, deliveries: list[Any]) -> dict[str, Any]:
+    import aiohttp
+
+    latencies: list[float] = []
+    errors = 0
+    total = int(seconds * rate)
+    async with aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=256)) as session:
+        start = time.perf_counter()
+
+        async def one(n: int) -> None:
+            nonlocal errors
+            scheduled = start + n / rate
+            await asyncio.sleep(max(0.0, scheduled - time.perf_counter()))
+            body, headers = deliveries[n]
+            status = await _post(session, url, body, headers)
+            latencies.append(time.perf_counter() - scheduled)
+            errors += status != 200
+
+        await asyncio.gather(*(one(n) for n in range(total)))
+    return {"rate": rate, "sent": total, "errors": errors, **_percentiles(latencies)}
+
+
+def _percentiles(latencies: list[float]) -> dict[str, float]:
+    if not latencies:
+        return {"p50_ms": 0.0, "p99_ms": 0.0}
+    ordered = sorted(latencies)
+    return {
+        "p50_ms": round(statistics.median(ordered) * 1000, 2),
+        "p99_ms": round(ordered[min(len(ordered) - 1, int(len(ordered) * 0.99))] * 1000, 2),
+    }
+
+
+def run_load(url: str, mode: str, seconds: float, concurrency: int, rate: int) -> None:
+    count = int(seconds * (rate if mode == "rate" else 6000)) + 1000
+    deliveries = make_deliveries(count)
+    if mode == "rate":
+        result = asyncio.run(open_loop(url, seconds, rate, deliveries))
+    else:
+        result = asyncio.run(closed_loop(url, seconds, concurrency, deliveries))
+    print(orjson.dumps(result).decode())
+
+
+# -- orchestration ------------------------------------------------------------------------------
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def wait_healthy(url: str, process: subprocess.Popen[bytes]) -> None:
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise SystemExit(f"server exited with {process.returncode}")
+        try:
+            if httpx.get(f"{url}/healthz", timeout=1).status_code == 200:
+                return
+        except httpx.TransportError:
+            pass
+        time.sleep(0.1)
+    raise SystemExit("server did not become healthy")
+
+
+def prepare_paybus(workdir: Path, port: int) -> None:
+    """A partner bus whose rule sends every Stripe event to a queue, as the seeds' notifier."""
+    (workdir / "paybus.toml").write_text(
+        f'[server]\nport = {port}\n[logging]\nlevel = "WARNING"\n'
+        f'[store]\nurl = "sqlite:///paybus.db"\n'
+        f'[[queues]]\nname = "notifications"\n'
+        f'[[webhooks]]\nname = "stripe"\nprovider = "stripe"\nsecrets = ["{SECRET}"]\n'
+        f'event_source = "{SOURCE}"\n'
+    )
+
+    async def rules() -> None:
+        from paybus.runtime.assembly import build_runtime
+        from paybus.runtime.config import load_config
+        from paybus.store.store import open_store
+
+        config = load_config(workdir / "paybus.toml", environ={})
+        store = await open_store(f"sqlite:///{workdir / 'paybus.db'}")
+        runtime = build_runtime(config, store)
+        for step in runtime._startup:
+            await step()
+        assert runtime.queues and runtime.bus_admin and runtime.functions
+        await runtime.queues.create_queue("notifications")
+        await runtime.bus_admin.put_rule(
+            "stripe-to-queue", {"source": [{"prefix": "aws.partner/stripe.com"}]}, bus=SOURCE
+        )
+        await runtime.bus_admin.put_targets(
+            "stripe-to-queue",
+            [{"Id": "q", "Arn": "arn:aws:sqs:us-east-1:000000000000:notifications"}],
+            bus=SOURCE,
+        )
+        runtime.functions.close()
+        await store.close()
+
+    asyncio.run(rules())
+
+
+def queued(workdir: Path) -> int:
+    import sqlite3
+
+    with sqlite3.connect(workdir / "paybus.db") as db:
+        return int(db.execute("SELECT count(*) FROM queue_messages").fetchone()[0])
+
+
+def load(
+    url: str, mode: str, seconds: float, concurrency: int = 32, rate: int = 500
+) -> dict[str, Any]:
+    out = subprocess.run(
+        [
+            sys.executable,
+            str(HERE),
+            "--load",
+            url,
+            "--mode",
+            mode,
+            "--seconds",
+            str(seconds),
+            "--concurrency",
+            str(concurrency),
+            "--rate",
+            str(rate),
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    result: dict[str, Any] = orjson.loads(out.stdout.strip().splitlines()[-1])
+    return result
+
+
+def start(argv: list[str], cwd: Path, url: str) -> subprocess.Popen[bytes]:
+    process = subprocess.Popen(argv, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    wait_healthy(url, process)
+    return process
+
+
+def stop(process: subprocess.Popen[bytes]) -> None:
+    process.send_signal(signal.SIGTERM)
+    try:
+        process.wait(timeout=30)
+    except subprocess.TimeoutExpired:
+        process.kill()
+
+
+def measure(quick: bool) -> dict[str, Any]:
+    seconds = 3.0 if quick else 8.0
+    repeats = 2 if quick else 3
+    results: dict[str, Any] = {"seconds_per_trial": seconds, "repeats": repeats}
+    with tempfile.TemporaryDirectory() as tmp:
+        workdir = Path(tmp)
+        paybus_port, bare_port = free_port(), free_port()
+        prepare_paybus(workdir, paybus_port)
+        paybus_url, bare_url = f"http://127.0.0.1:{paybus_port}", f"http://127.0.0.1:{bare_port}"
+        paybus = start([str(Path(sys.executable).parent / "paybus"), "up"], workdir, paybus_url)
+        bare = start([sys.executable, str(HERE), "--serve-bare", str(bare_port)], workdir, bare_url)
+        try:
+            runs: dict[str, dict[str, list[dict[str, Any]]]] = {"paybus": {}, "bare": {}}
+            for attempt in range(repeats):
+                for name, url in (("paybus", paybus_url), ("bare", bare_url)):
+                    console.print(f"[dim]trial {attempt + 1}/{repeats}: {name}[/dim]")
+                    target = f"{url}/webhooks/stripe"
+                    runs[name].setdefault("max", []).append(load(target, "max", seconds))
+                    runs[name].setdefault("rate500", []).append(load(target, "rate", seconds))
+        finally:
+            stop(paybus)
+            stop(bare)
+        accepted = sum(
+            r["sent"] - r["errors"] for k in ("max", "rate500") for r in runs["paybus"][k]
+        )
+        results["durable_check"] = {"accepted": accepted, "queued": queued(workdir)}
+    for name in ("paybus", "bare"):
+        maxes, rates = runs[name]["max"], runs[name]["rate500"]
+        results[name] = {
+            "webhooks_per_s": round(statistics.median(r["per_s"] for r in maxes)),
+            "max_p50_ms": statistics.median(r["p50_ms"] for r in maxes),
+            "at_500_p50_ms": statistics.median(r["p50_ms"] for r in rates),
+            "at_500_p99_ms": statistics.median(r["p99_ms"] for r in rates),
+            "errors": sum(r["errors"] for r in maxes + rates),
+        }
+    results["ratio_throughput_vs_bare"] = round(
+        results["paybus"]["webhooks_per_s"] / results["bare"]["webhooks_per_s"], 2
+    )
+    results["targets"] = {
+        ">= 2000 webhooks/s": results["paybus"]["webhooks_per_s"] >= 2000,
+        "p99 < 50 ms at 500/s": results["paybus"]["at_500_p99_ms"] < 50,
+        "every accepted webhook queued": results["durable_check"]["accepted"]
+        == results["durable_check"]["queued"],
+    }
+    return results
+
+
+def show(results: dict[str, Any]) -> None:
+    table = Table(title="signed Stripe webhooks over HTTP (medians)")
+    for column in ("server", "webhooks/s", "p50 ms (max load)", "p50 ms @500/s", "p99 ms @500/s"):
+        table.add_column(column, justify="right")
+    for name in ("paybus", "bare"):
+        row = results[name]
+        table.add_row(
+            name,
+            str(row["webhooks_per_s"]),
+            str(row["max_p50_ms"]),
+            str(row["at_500_p50_ms"]),
+            str(row["at_500_p99_ms"]),
+        )
+    console.print(table)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true")
+    parser.add_argument("--serve-bare", type=int, metavar="PORT")
+    parser.add_argument("--load", metavar="URL")
+    parser.add_argument("--mode", choices=("max", "rate"), default="max")
+    parser.add_argument("--seconds", type=float, default=5.0)
+    parser.add_argument("--concurrency", type=int, default=32)
+    parser.add_argument("--rate", type=int, default=500)
+    args = parser.parse_args()
+    if args.serve_bare:
+        serve_bare(args.serve_bare)
+        return
+    if args.load:
+        run_load(args.load, args.mode, args.seconds, args.concurrency, args.rate)
+        return
+    os.environ.setdefault("PYTHONWARNINGS", "ignore")
+    results = measure(args.quick)
+    show(results)
+    sys.stdout.write("RESULT " + orjson.dumps(results).decode() + "\n")
+
+
+if __name__ == "__main__":
+    main()
