@@ -4,31 +4,23 @@ from __future__ import annotations
 
 import logging
 
+from paybus.runtime.maintenance import sweeper
 from paybus.runtime.services import Service, periodic
 from paybus.store.store import Store
 
 log = logging.getLogger("paybus.queues")
-SWEEP_BATCH = 1000
 #: messages moved per tick when a task sets no rate (SQS adapts; we move briskly)
 DEFAULT_MOVE_RATE = 500
 
 
 def retention_sweeper(store: Store, every_seconds: float) -> Service:
-    async def sweep() -> int:
-        total = 0
-        while True:
-            removed = await store.queues.sweep_expired(SWEEP_BATCH)
-            total += removed
-            if removed < SWEEP_BATCH:
-                break
-        if total:
-            log.info(
-                "expired messages removed",
-                extra={"action": "queues.retention_swept", "count": total},
-            )
-        return total
-
-    return periodic("queue-retention-sweeper", every_seconds, sweep)
+    """Messages past their queue's retention period are removed."""
+    return sweeper(
+        "queue-retention-sweeper",
+        "queues.retention_swept",
+        every_seconds,
+        store.queues.sweep_expired,
+    )
 
 
 async def run_move_tasks(store: Store, seconds: float = 1.0) -> int:
