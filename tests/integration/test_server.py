@@ -174,3 +174,15 @@ def test_version(tmp_path: Path) -> None:
 
     result = run_cli(["--version"], tmp_path)
     assert result.returncode == 0 and result.stdout.strip() == f"paybus {__version__}"
+
+
+def test_bad_rule_in_project_file_is_a_one_line_error(tmp_path: Path) -> None:
+    (tmp_path / "paybus.toml").write_text(
+        '[[rules]]\nname = "broken"\nevent_pattern = { source = [] }\n'
+    )
+    result = run_cli(["up", "--port", str(free_port())], tmp_path)
+    assert_one_line_error(
+        result,
+        "paybus.toml: rule 'broken': Event pattern is not valid. "
+        "Reason: Empty arrays are not allowed",
+    )

@@ -3,21 +3,21 @@ functions and event-source mappings the project file declares (reconciled at sta
 
 from __future__ import annotations
 
-import asyncio
 from typing import Any
 
+from paybus.core.errors import ConfigError, PaybusError
 from paybus.core.queues.naming import QueueNaming
 from paybus.runtime.bus import BusService
 from paybus.runtime.bus.admin import BusAdmin
 from paybus.runtime.bus.dispatcher import Dispatcher
 from paybus.runtime.bus.invokers import function_invoker
-from paybus.runtime.config import MappingDeclaration, PaybusConfig
+from paybus.runtime.config import MappingDeclaration, PaybusConfig, RuleDeclaration
 from paybus.runtime.functions import EventSourceMappings, FunctionConfig, Functions
 from paybus.runtime.functions.asynchronous import async_invoker
 from paybus.runtime.maintenance import idempotency_sweeper, receipt_sweeper
 from paybus.runtime.queues import QueueService
 from paybus.runtime.queues.housekeeping import move_task_runner, retention_sweeper
-from paybus.runtime.services import Runtime, Service
+from paybus.runtime.services import Runtime
 from paybus.runtime.workflows import build_workflows, workflow_services
 from paybus.store.store import Store
 
@@ -46,11 +46,13 @@ def build_runtime(config: PaybusConfig, store: Store) -> Runtime:
     runtime.bus, runtime.bus_admin = bus, BusAdmin(bus)
     runtime.on_start(bus.start)
     runtime.on_start(lambda: reconcile_webhook_sources(config, runtime.bus_admin))
+    runtime.on_start(lambda: reconcile_declarations(config, mappings))
+    runtime.on_start(lambda: reconcile_rules(config, runtime.bus_admin))
     runtime.add(Dispatcher(bus, {"function": function_invoker(functions)}).service())
     runtime.add(retention_sweeper(store, settings.retention_sweep_seconds))
     runtime.add(move_task_runner(store))
     runtime.add(async_invoker(functions, settings.poll_seconds))
-    runtime.add(_declared_then(config, mappings, mappings.service()))
+    runtime.add(mappings.service())
     runtime.workflows = build_workflows(store, config)
     for service in workflow_services(runtime.workflows):
         runtime.add(service)
@@ -64,16 +66,6 @@ def public_base_url(host: str, port: int) -> str:
     elif ":" in host:
         host = f"[{host}]"
     return f"http://{host}:{port}"
-
-
-def _declared_then(config: PaybusConfig, mappings: EventSourceMappings, then: Service) -> Service:
-    """Create what the project file declares, then run the mapping supervisor."""
-
-    async def run(stop: asyncio.Event) -> None:
-        await reconcile_declarations(config, mappings)
-        await then.run(stop)
-
-    return Service(then.name, run)
 
 
 async def reconcile_declarations(config: PaybusConfig, mappings: EventSourceMappings) -> None:
@@ -123,3 +115,30 @@ async def reconcile_webhook_sources(config: PaybusConfig, admin: BusAdmin | None
             await admin.create_partner_source(source.event_source)
         if source.associate and known.get(source.event_source) != "ACTIVE":
             await admin.create_bus(source.event_source, event_source_name=source.event_source)
+
+
+async def reconcile_rules(config: PaybusConfig, admin: BusAdmin | None) -> None:
+    """Declared buses and rules exist as declared; a declared rule has exactly its targets."""
+    assert admin is not None
+    existing = {bus.name for bus in await admin.list_buses()}
+    for bus in config.buses:
+        if bus.name not in existing:
+            await admin.create_bus(bus.name, bus.description)
+    for rule in config.rules:
+        try:
+            await _reconcile_rule(admin, rule)
+        except PaybusError as error:
+            raise ConfigError(f"paybus.toml: rule {rule.name!r}: {error}") from None
+
+
+async def _reconcile_rule(admin: BusAdmin, rule: RuleDeclaration) -> None:
+    await admin.put_rule(
+        rule.name, rule.event_pattern, bus=rule.bus, state=rule.state, description=rule.description
+    )
+    declared = {str(target.get("Id")) for target in rule.targets}
+    current = await admin.list_targets(rule.name, rule.bus)
+    stale = [t.target_id for t in current if t.target_id not in declared]
+    if stale:
+        await admin.remove_targets(rule.name, stale, rule.bus)
+    if rule.targets:
+        await admin.put_targets(rule.name, rule.targets, rule.bus)

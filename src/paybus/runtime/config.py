@@ -14,7 +14,9 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field
 from pydantic import ValidationError as PydanticValidationError
 
-from paybus.core.errors import ConfigError
+from paybus.core.errors import ConfigError, PaybusError, ValidationError
+from paybus.core.events.arns import parse_target_arn
+from paybus.core.events.patterns import compile_pattern
 from paybus.store.settings import StoreSettings, parse_store_url
 
 DEFAULT_CONFIG_FILE = Path("paybus.toml")
@@ -89,6 +91,8 @@ class MappingDeclaration(_Section):
     report_batch_item_failures: bool = False
     #: EventBridge-style patterns on the message body, as JSON text
     filters: list[str] = []
+
+
 class WorkflowsConfig(_Section):
     """Step Functions executions. `functions` maps Lambda function names (as Task states name
     them, e.g. `dev-send-tier-upgrade-email`) to `module:callable` handlers."""
@@ -100,6 +104,24 @@ class WorkflowsConfig(_Section):
     poll_seconds: float = Field(default=0.5, gt=0)
     #: task invocations running at once in one process
     task_concurrency: int = Field(default=32, ge=1, le=1024)
+
+
+class BusDeclaration(_Section):
+    name: str
+    description: str | None = None
+
+
+class RuleDeclaration(_Section):
+    """A rule and its targets, as PutRule and PutTargets take them (targets use AWS's keys:
+    `{ Id = "notify", Arn = "arn:aws:sqs:::notifications", InputTransformer = {...} }`)."""
+
+    name: str
+    bus: str = "default"
+    #: the event pattern, as a TOML table or as JSON text
+    event_pattern: dict[str, Any] | str
+    state: Literal["ENABLED", "DISABLED"] = "ENABLED"
+    description: str | None = None
+    targets: list[dict[str, Any]] = []
 
 
 class WebhookSource(_Section):
@@ -149,6 +171,8 @@ class PaybusConfig(_Section):
     event_source_mappings: list[MappingDeclaration] = []
     workflows: WorkflowsConfig = WorkflowsConfig()
     webhooks: list[WebhookSource] = []
+    buses: list[BusDeclaration] = []
+    rules: list[RuleDeclaration] = []
 
     def store_settings(self) -> StoreSettings:
         return parse_store_url(self.store.url, synchronous=self.store.synchronous)
@@ -190,7 +214,21 @@ def load_config(
     except PydanticValidationError as error:
         raise ConfigError(f"{file}: {_describe(error)}") from None
     config.store_settings()  # a bad URL fails here, before anything starts
+    _check_rules(file, config)
     return config
+
+
+def _check_rules(file: Path, config: PaybusConfig) -> None:
+    """Patterns and target ARNs are checked before anything starts, with the rule's name."""
+    for rule in config.rules:
+        try:
+            compile_pattern(rule.event_pattern)
+            for target in rule.targets:
+                if "Id" not in target or "Arn" not in target:
+                    raise ValidationError("every target needs an Id and an Arn")
+                parse_target_arn(str(target["Arn"]))
+        except PaybusError as error:
+            raise ConfigError(f"{file}: rule {rule.name!r}: {error}") from None
 
 
 def _read_toml(file: Path) -> dict[str, Any]:
