@@ -19,9 +19,10 @@ import typer
 
 from paybus.core.errors import ConfigError, ValidationError
 from paybus.runtime.config import PaybusConfig, load_config
-from paybus.runtime.workflows import ExecutionInfo, LocalFunctions, Workflows, build_workflows
+from paybus.runtime.functions.definitions import Handler, load_handler
+from paybus.runtime.workflows import ExecutionInfo, LambdaFunctions, Workflows, build_workflows
 from paybus.runtime.workflows.codec import from_ms
-from paybus.runtime.workflows.functions import load_handler
+from paybus.runtime.workflows.functions import declared_registry
 from paybus.store.store import open_store
 
 T = TypeVar("T")
@@ -233,27 +234,28 @@ def run(
         text = definition.read_text()
     except OSError as error:
         raise ConfigError(f"cannot read {str(definition)!r}: {error.strerror}") from None
-    functions = LocalFunctions.from_specs(
-        settings.workflows.functions, region=settings.aws.region, account_id=settings.aws.account_id
-    )
+    extra: dict[str, Handler] = {}
     for spec in function or []:
         name, sep, target = spec.partition("=")
         if not sep:
             raise ConfigError(f"--function {spec!r}: write NAME=module:callable")
-        functions.register(name, load_handler(target))
-    result = asyncio.run(_run_once(settings, functions, text, input, history))
+        extra[name] = load_handler(target)
+    result = asyncio.run(_run_once(settings, extra, text, input, history))
     _print(result)
     if result["status"] != "SUCCEEDED":
         raise typer.Exit(1)
 
 
 async def _run_once(
-    settings: PaybusConfig, functions: LocalFunctions, text: str, input: str, history: bool
+    settings: PaybusConfig, extra: dict[str, Handler], text: str, input: str, history: bool
 ) -> dict[str, Any]:
     with tempfile.TemporaryDirectory(prefix="paybus-sfn-run-") as directory:
         store = await open_store(f"sqlite:///{Path(directory) / 'run.db'}")
         try:
-            workflows = build_workflows(store, settings, invoker=functions)
+            functions = declared_registry(store, settings)
+            for name, handler in extra.items():
+                LambdaFunctions(functions).register(name, handler)
+            workflows = build_workflows(store, settings, functions=functions)
             machine = await workflows.create_state_machine("run", text)
             started = await workflows.start_execution(machine.arn, "run", input)
             info = await _until_closed(workflows, started.arn)

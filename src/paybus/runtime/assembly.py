@@ -12,8 +12,9 @@ from paybus.runtime.bus.admin import BusAdmin
 from paybus.runtime.bus.dispatcher import Dispatcher
 from paybus.runtime.bus.invokers import function_invoker
 from paybus.runtime.config import MappingDeclaration, PaybusConfig
-from paybus.runtime.functions import EventSourceMappings, FunctionConfig, Functions
+from paybus.runtime.functions import EventSourceMappings, Functions
 from paybus.runtime.functions.asynchronous import async_invoker
+from paybus.runtime.functions.declared import declared_functions
 from paybus.runtime.maintenance import idempotency_sweeper
 from paybus.runtime.queues import QueueService
 from paybus.runtime.queues.housekeeping import move_task_runner, retention_sweeper
@@ -36,8 +37,8 @@ def build_runtime(config: PaybusConfig, store: Store) -> Runtime:
         poll_interval=settings.poll_seconds,
     )
     functions = Functions(queues)
-    for declared in config.functions:
-        functions.register(FunctionConfig(**declared.model_dump()))
+    for declared in declared_functions(config):
+        functions.register(declared)
     mappings = EventSourceMappings(functions, poll_seconds=settings.poll_seconds)
     runtime.queues, runtime.functions, runtime.mappings = queues, functions, mappings
     bus = BusService(store, region=config.aws.region, account=config.aws.account_id)
@@ -50,7 +51,7 @@ def build_runtime(config: PaybusConfig, store: Store) -> Runtime:
     runtime.add(move_task_runner(store))
     runtime.add(async_invoker(functions, settings.poll_seconds))
     runtime.add(_declared_then(config, mappings, mappings.service()))
-    runtime.workflows = build_workflows(store, config)
+    runtime.workflows = build_workflows(store, config, functions=functions)
     for service in workflow_services(runtime.workflows):
         runtime.add(service)
     return runtime

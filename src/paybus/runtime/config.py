@@ -89,9 +89,12 @@ class MappingDeclaration(_Section):
     report_batch_item_failures: bool = False
     #: EventBridge-style patterns on the message body, as JSON text
     filters: list[str] = []
+
+
 class WorkflowsConfig(_Section):
-    """Step Functions executions. `functions` maps Lambda function names (as Task states name
-    them, e.g. `dev-send-tier-upgrade-email`) to `module:callable` handlers."""
+    """Step Functions executions. `functions` is a shorthand for `[[functions]]` entries with
+    Lambda's default settings: function name (as Task states name it, e.g.
+    `dev-send-tier-upgrade-email`) = `module:callable` handler."""
 
     functions: dict[str, str] = Field(default_factory=dict)
     #: a task invocation not finished by then (its worker died) runs again on another worker

@@ -7,10 +7,11 @@
 from __future__ import annotations
 
 from paybus.runtime.config import PaybusConfig
+from paybus.runtime.functions import Functions
 from paybus.runtime.services import Service
 from paybus.runtime.workflows.child_executions import child_executions
 from paybus.runtime.workflows.engine import EngineOptions, WorkflowEngine
-from paybus.runtime.workflows.functions import FunctionInvoker, LambdaContext, LocalFunctions
+from paybus.runtime.workflows.functions import FunctionInvoker, LambdaFunctions, declared_registry
 from paybus.runtime.workflows.service import ExecutionInfo, HistoryPage, StateMachineInfo, Workflows
 from paybus.runtime.workflows.tasks import TaskRunner
 from paybus.store.store import Store
@@ -20,18 +21,19 @@ def build_workflows(
     store: Store,
     config: PaybusConfig | None = None,
     *,
+    functions: Functions | None = None,
     invoker: FunctionInvoker | None = None,
     run_tasks_here: bool = True,
 ) -> Workflows:
+    """`functions` is the process's registry (`paybus up` shares one with queues and the bus);
+    without it, the functions the project file declares get a registry of their own."""
     config = config or PaybusConfig()
     settings = config.workflows
     if invoker is None:
-        invoker = LocalFunctions.from_specs(
-            settings.functions,
-            eager=run_tasks_here,
-            region=config.aws.region,
-            account_id=config.aws.account_id,
-        )
+        declared = config
+        invoker = LambdaFunctions(functions or (lambda: declared_registry(store, declared)))
+        if run_tasks_here:
+            _ = invoker.functions  # a bad handler stops a worker at start, not in a task
     options = EngineOptions(
         task_lease_seconds=settings.task_lease_seconds,
         poll_seconds=settings.poll_seconds,
@@ -59,8 +61,7 @@ __all__ = [
     "ExecutionInfo",
     "FunctionInvoker",
     "HistoryPage",
-    "LambdaContext",
-    "LocalFunctions",
+    "LambdaFunctions",
     "StateMachineInfo",
     "WorkflowEngine",
     "Workflows",
