@@ -51,7 +51,7 @@ def build_runtime(config: PaybusConfig, store: Store) -> Runtime:
     runtime.add(move_task_runner(store))
     runtime.add(async_invoker(functions, settings.poll_seconds))
     runtime.add(_declared_then(config, mappings, mappings.service()))
-    runtime.workflows = build_workflows(store, config, functions=functions)
+    runtime.workflows = build_workflows(store, config, functions=functions, queues=queues, bus=bus)
     for service in workflow_services(runtime.workflows):
         runtime.add(service)
     return runtime

@@ -6,12 +6,19 @@
 
 from __future__ import annotations
 
+from paybus.core.queues.naming import QueueNaming
+from paybus.runtime.bus import BusService
 from paybus.runtime.config import PaybusConfig
 from paybus.runtime.functions import Functions
+from paybus.runtime.queues import QueueService
 from paybus.runtime.services import Service
 from paybus.runtime.workflows.child_executions import child_executions
 from paybus.runtime.workflows.engine import EngineOptions, WorkflowEngine
 from paybus.runtime.workflows.functions import FunctionInvoker, LambdaFunctions, declared_registry
+from paybus.runtime.workflows.integrations import TaskIntegration
+from paybus.runtime.workflows.integrations.events import put_events
+from paybus.runtime.workflows.integrations.http import http_invoke
+from paybus.runtime.workflows.integrations.sqs import send_message, unit_as_task
 from paybus.runtime.workflows.service import ExecutionInfo, HistoryPage, StateMachineInfo, Workflows
 from paybus.runtime.workflows.tasks import TaskRunner
 from paybus.store.store import Store
@@ -24,9 +31,11 @@ def build_workflows(
     functions: Functions | None = None,
     invoker: FunctionInvoker | None = None,
     run_tasks_here: bool = True,
+    queues: QueueService | None = None,
+    bus: BusService | None = None,
 ) -> Workflows:
-    """`functions` is the process's registry (`paybus up` shares one with queues and the bus);
-    without it, the functions the project file declares get a registry of their own."""
+    """`functions`, `queues` and `bus` are the process's services (`paybus up` shares them);
+    without them, the workflows get their own over the same store (no long-poll wake-ups)."""
     config = config or PaybusConfig()
     settings = config.workflows
     if invoker is None:
@@ -40,9 +49,20 @@ def build_workflows(
         task_concurrency=settings.task_concurrency,
         run_tasks_here=run_tasks_here,
     )
-    integrations = {"states:startExecution": child_executions(lambda: workflows)}
+    naming = queues.naming if queues else QueueNaming(config.aws.region, config.aws.account_id)
+    units = {"sqs:sendMessage": send_message(naming)}
+    bus = bus or BusService(store, region=config.aws.region, account=config.aws.account_id)
+    integrations: dict[str, TaskIntegration] = {
+        "states:startExecution": child_executions(lambda: workflows),
+        "events:putEvents": put_events(bus),
+        "http:invoke": http_invoke(),
+        # Express executions have no transaction to run units in: they run on their own
+        **{api: unit_as_task(store, unit, queues) for api, unit in units.items()},
+    }
     runner = TaskRunner(invoker, lambda: engine.now(), integrations)
-    engine = WorkflowEngine(store, runner, options)
+    engine = WorkflowEngine(store, runner, options, units)
+    if queues is not None:
+        engine.queue_waker = queues.wakeups.notify_all
     workflows = Workflows(engine, config.aws.region, config.aws.account_id)
     return workflows
 

@@ -27,6 +27,7 @@ from paybus.core.errors import (
 )
 from paybus.runtime.workflows import transitions
 from paybus.runtime.workflows.codec import decode_task, from_ms
+from paybus.runtime.workflows.integrations import UnitIntegration
 from paybus.runtime.workflows.tasks import TaskRunner
 from paybus.runtime.workflows.transitions import Applied, Settings, StartRequest, TaskWork
 from paybus.store.store import Store
@@ -49,18 +50,26 @@ class EngineOptions:
 
 class WorkflowEngine:
     def __init__(
-        self, store: Store, runner: TaskRunner, options: EngineOptions | None = None
+        self,
+        store: Store,
+        runner: TaskRunner,
+        options: EngineOptions | None = None,
+        units: dict[str, UnitIntegration] | None = None,
     ) -> None:
         self.store = store
         self.runner = runner
         self.options = options or EngineOptions()
         lease_ms = int(self.options.task_lease_seconds * 1000)
-        self.settings = Settings(store.dialect, lease_ms if self.options.run_tasks_here else 0)
+        self.settings = Settings(
+            store.dialect, lease_ms if self.options.run_tasks_here else 0, units=dict(units or {})
+        )
         self._ready: asyncio.Queue[TaskWork] = asyncio.Queue()
         self._timer_wake = asyncio.Event()
         self._inbox_wake = asyncio.Event()
         self._closed: dict[str, list[asyncio.Future[None]]] = defaultdict(list)
         self._in_flight = 0
+        #: told which queues got messages from a transition (their long polls wake up)
+        self.queue_waker: Callable[[set[str]], None] | None = None
 
     # ---- clock --------------------------------------------------------------------------------
 
@@ -144,6 +153,8 @@ class WorkflowEngine:
         return applied
 
     def _after(self, applied: Applied) -> None:
+        if applied.queues and self.queue_waker is not None:
+            self.queue_waker(set(applied.queues))
         for task in applied.tasks:
             self._ready.put_nowait(task)
         if applied.next_timer_ms is not None:
@@ -184,7 +195,7 @@ class WorkflowEngine:
     async def run_task(self, task: TaskWork) -> None:
         self._in_flight += 1
         try:
-            event = await self.runner.run(task.task)
+            event = await self.runner.run(task.task, task.execution_arn)
             await self.deliver(task.execution_arn, [event], done_task=task.task.task_id)
         except ExecutionDoesNotExist:
             pass  # deleted meanwhile: nothing waits for this result
