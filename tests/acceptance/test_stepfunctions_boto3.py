@@ -201,3 +201,26 @@ def test_express_machines_answer_start_sync_execution(sfn: Any) -> None:
     result = sfn.start_sync_execution(stateMachineArn=machine, input='{"name": "Ada"}')
     assert (result["status"], json.loads(result["output"])) == ("SUCCEEDED", {"hi": "Ada"})
     assert sfn.validate_state_machine_definition(definition="{}")["result"] == "FAIL"
+
+
+def test_an_activity_worker_polls_its_task_and_answers_it(sfn: Any) -> None:
+    activity = sfn.create_activity(name="manual-review")["activityArn"]
+    assert sfn.describe_activity(activityArn=activity)["name"] == "manual-review"
+    definition = {
+        "StartAt": "Review",
+        "States": {"Review": {"Type": "Task", "Resource": activity, "End": True}},
+    }
+    machine = sfn.create_state_machine(
+        name="reviewed", definition=json.dumps(definition), roleArn="arn:aws:iam::1:role/r"
+    )["stateMachineArn"]
+    arn = sfn.start_execution(stateMachineArn=machine, input='{"payment": "pi_9"}')["executionArn"]
+    task = sfn.get_activity_task(activityArn=activity, workerName="reviewer-1")
+    assert json.loads(task["input"]) == {"payment": "pi_9"}
+    sfn.send_task_success(taskToken=task["taskToken"], output='{"approved": true}')
+    done = _until(
+        lambda: (d := sfn.describe_execution(executionArn=arn))["status"] != "RUNNING" and d,
+        what="the execution to finish",
+    )
+    assert (done["status"], json.loads(done["output"])) == ("SUCCEEDED", {"approved": True})
+    with pytest.raises(sfn.exceptions.ActivityDoesNotExist):
+        sfn.get_activity_task(activityArn=activity.replace("manual-review", "nope"))

@@ -209,6 +209,33 @@ def build(runtime: Runtime) -> AwsService:
         await workflows().send_task_heartbeat(_required(p, "taskToken"))
         return {}
 
+    async def create_activity(p: dict[str, Any], c: AwsContext) -> dict[str, Any]:
+        info = await workflows().activities.create(_required(p, "name"))
+        return {"activityArn": info.arn, "creationDate": _seconds(info.created)}
+
+    async def describe_activity(p: dict[str, Any], c: AwsContext) -> dict[str, Any]:
+        info = await workflows().activities.describe(_required(p, "activityArn"))
+        return {"activityArn": info.arn, "name": info.name, "creationDate": _seconds(info.created)}
+
+    async def list_activities(p: dict[str, Any], c: AwsContext) -> dict[str, Any]:
+        infos = await workflows().activities.list()
+        return {
+            "activities": [
+                {"activityArn": i.arn, "name": i.name, "creationDate": _seconds(i.created)}
+                for i in infos
+            ]
+        }
+
+    async def delete_activity(p: dict[str, Any], c: AwsContext) -> dict[str, Any]:
+        await workflows().activities.delete(_required(p, "activityArn"))
+        return {}
+
+    async def get_activity_task(p: dict[str, Any], c: AwsContext) -> dict[str, Any]:
+        task = await workflows().activities.get_task(
+            _required(p, "activityArn"), _optional(p, "workerName")
+        )
+        return {} if task is None else {"taskToken": task.token, "input": task.input}
+
     async def no_tags(p: dict[str, Any], c: AwsContext) -> dict[str, Any]:
         return {"tags": []}
 
@@ -232,6 +259,11 @@ def build(runtime: Runtime) -> AwsService:
         "SendTaskSuccess": send_task_success,
         "SendTaskFailure": send_task_failure,
         "SendTaskHeartbeat": send_task_heartbeat,
+        "CreateActivity": create_activity,
+        "DescribeActivity": describe_activity,
+        "ListActivities": list_activities,
+        "DeleteActivity": delete_activity,
+        "GetActivityTask": get_activity_task,
         "ListTagsForResource": no_tags,
         "TagResource": nothing,
         "UntagResource": nothing,

@@ -15,7 +15,8 @@ from paybus.runtime.services import Service
 from paybus.runtime.workflows.child_executions import child_executions
 from paybus.runtime.workflows.engine import EngineOptions, WorkflowEngine
 from paybus.runtime.workflows.functions import FunctionInvoker, LambdaFunctions, declared_registry
-from paybus.runtime.workflows.integrations import TaskIntegration
+from paybus.runtime.workflows.integrations import ACTIVITY, TaskIntegration
+from paybus.runtime.workflows.integrations.activities import schedule_activity
 from paybus.runtime.workflows.integrations.events import put_events
 from paybus.runtime.workflows.integrations.http import http_invoke
 from paybus.runtime.workflows.integrations.sqs import send_message, unit_as_task
@@ -50,14 +51,14 @@ def build_workflows(
         run_tasks_here=run_tasks_here,
     )
     naming = queues.naming if queues else QueueNaming(config.aws.region, config.aws.account_id)
-    units = {"sqs:sendMessage": send_message(naming)}
+    units = {"sqs:sendMessage": send_message(naming), ACTIVITY: schedule_activity}
     bus = bus or BusService(store, region=config.aws.region, account=config.aws.account_id)
     integrations: dict[str, TaskIntegration] = {
         "states:startExecution": child_executions(lambda: workflows),
         "events:putEvents": put_events(bus),
         "http:invoke": http_invoke(),
         # Express executions have no transaction to run units in: they run on their own
-        **{api: unit_as_task(store, unit, queues) for api, unit in units.items()},
+        "sqs:sendMessage": unit_as_task(store, units["sqs:sendMessage"], queues),
     }
     runner = TaskRunner(invoker, lambda: engine.now(), integrations)
     engine = WorkflowEngine(store, runner, options, units)

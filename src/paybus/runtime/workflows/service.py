@@ -26,6 +26,7 @@ from paybus.core.errors import (
     ValidationError,
 )
 from paybus.runtime.workflows import arns
+from paybus.runtime.workflows.activities import Activities
 from paybus.runtime.workflows.codec import from_ms
 from paybus.runtime.workflows.engine import WorkflowEngine
 from paybus.runtime.workflows.express import ExpressOutcome, ExpressRun
@@ -90,6 +91,7 @@ class Workflows:
         self.region = region
         self.account_id = account_id
         self._express: set[asyncio.Task[ExpressOutcome]] = set()
+        self.activities = Activities(self.store, region, account_id, engine.options.poll_seconds)
 
     # ---- state machines -------------------------------------------------------------------------
 

@@ -157,7 +157,7 @@ def apply_to_execution(
     for event in events:
         steps.apply(definition, event)
     if settings.units:
-        yield from run_units(settings, definition, steps, now_ms)
+        yield from run_units(settings, definition, steps, arn, now_ms)
     applied = yield from persist_work(settings, arn, old_state, steps, now_ms)
     saved = yield from save_state(arn, steps.state, now_ms)
     return dataclasses.replace(applied, status=saved.status, closed=saved.closed)
@@ -199,7 +199,7 @@ def start_execution(settings: Settings, request: StartRequest) -> Unit[Applied]:
     transition = step(definition, None, first)
     steps = _Steps(transition.state, list(transition.history), list(transition.effects))
     if settings.units:
-        yield from run_units(settings, definition, steps, now_ms)
+        yield from run_units(settings, definition, steps, arn, now_ms)
     state = steps.state
     status = str(state["status"])
     inserted = yield from executions.insert_execution(
@@ -320,7 +320,9 @@ class _Plan:
         return plan
 
 
-def run_units(settings: Settings, definition: Definition, steps: _Steps, now_ms: int) -> Unit[None]:
+def run_units(
+    settings: Settings, definition: Definition, steps: _Steps, arn: str, now_ms: int
+) -> Unit[None]:
     """Run the unit integrations the steps scheduled, and apply their outcomes, until the steps
     schedule no more (a send whose success leads straight to another send)."""
     while True:
@@ -336,18 +338,23 @@ def run_units(settings: Settings, definition: Definition, steps: _Steps, now_ms:
             return
         for task, unit in due:
             steps.inlined.add(task.task_id)
-            event = yield from _unit_outcome(unit, task, now_ms)
-            steps.apply(definition, event)
+            event = yield from _unit_outcome(unit, task, arn, now_ms)
+            if event is not None:
+                steps.apply(definition, event)
 
 
-def _unit_outcome(unit: UnitIntegration, task: InvokeTask, now_ms: int) -> Unit[Event]:
+def _unit_outcome(
+    unit: UnitIntegration, task: InvokeTask, arn: str, now_ms: int
+) -> Unit[Event | None]:
     now = from_ms(now_ms)
     try:
-        result = yield from unit(task, now_ms)
+        result = yield from unit(task, arn, now_ms)
     except FunctionError as error:
         return TaskFailed(now, task.task_id, error.error_type, error.message)
     except PaybusError as error:
         return TaskFailed(now, task.task_id, "States.Runtime", error.message)
+    if not result.answered:
+        return None
     if task.callback:
         return TaskSubmitted(now, task.task_id, result.response)
     return TaskSucceeded(now, task.task_id, result.response)

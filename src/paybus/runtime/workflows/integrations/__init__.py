@@ -23,20 +23,29 @@ class UnitResult:
 
     response: Any
     queues: frozenset[str] = frozenset()
+    #: False when the task now waits for its token and nothing more (an activity task)
+    answered: bool = True
 
 
-#: runs inside the transition's transaction: (task, now_ms) -> its response
-UnitIntegration = Callable[[InvokeTask, int], Unit[UnitResult]]
+#: runs inside the transition's transaction: (task, execution ARN, now_ms) -> its response
+UnitIntegration = Callable[[InvokeTask, str, int], Unit[UnitResult]]
 #: runs on the task runner: (task, execution ARN) -> its response
 TaskIntegration = Callable[[InvokeTask, str], Awaitable[Any]]
 
 
+ACTIVITY = "activity"
+
+
 def service_api(resource: str) -> str | None:
-    """`arn:aws:states:::sqs:sendMessage.waitForTaskToken` -> `sqs:sendMessage`."""
+    """`arn:aws:states:::sqs:sendMessage.waitForTaskToken` -> `sqs:sendMessage`; an activity
+    ARN -> `activity`; a Lambda function -> None."""
     prefix = "arn:aws:states:::"
-    if not resource.startswith(prefix):
-        return None
-    return resource[len(prefix) :].removesuffix(CALLBACK)
+    if resource.startswith(prefix):
+        return resource[len(prefix) :].removesuffix(CALLBACK)
+    parts = resource.split(":")
+    if len(parts) >= 7 and parts[2] == "states" and parts[5] == ACTIVITY:
+        return ACTIVITY
+    return None
 
 
 def sdk_metadata() -> dict[str, Any]:

@@ -25,7 +25,7 @@ from paybus.store.store import Store
 
 
 def send_message(naming: QueueNaming) -> UnitIntegration:
-    def unit(task: InvokeTask, now_ms: int) -> Unit[UnitResult]:
+    def unit(task: InvokeTask, execution_arn: str, now_ms: int) -> Unit[UnitResult]:
         parameters = task.parameters if isinstance(task.parameters, dict) else {}
         queue = parameters.get("QueueUrl")
         if not isinstance(queue, str) or not queue:
@@ -68,7 +68,7 @@ def unit_as_task(
     """A unit integration run in a transaction of its own (Express executions)."""
 
     async def run(task: InvokeTask, execution_arn: str) -> Any:
-        result = await store.write(lambda: unit(task, store.now_ms()))
+        result = await store.write(lambda: unit(task, execution_arn, store.now_ms()))
         if queues is not None and result.queues:
             queues.wakeups.notify_all(set(result.queues))
         return result.response
