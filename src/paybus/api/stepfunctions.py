@@ -151,7 +151,18 @@ def build(runtime: Runtime) -> AwsService:
 
     async def describe_execution(p: dict[str, Any], c: AwsContext) -> dict[str, Any]:
         info = await workflows().describe_execution(_required(p, "executionArn"))
-        return {**_execution(info), "redriveCount": 0}
+        body = {
+            **_execution(info),
+            "redriveCount": info.redrive_count,
+            "redriveDate": _seconds(info.redrive_date),
+            "redriveStatus": info.redrive_status,
+            "redriveStatusReason": info.redrive_status_reason,
+        }
+        return {k: v for k, v in body.items() if v is not None}
+
+    async def redrive_execution(p: dict[str, Any], c: AwsContext) -> dict[str, Any]:
+        redriven = await workflows().redrive_execution(_required(p, "executionArn"))
+        return {"redriveDate": _seconds(redriven)}
 
     async def describe_for_execution(p: dict[str, Any], c: AwsContext) -> dict[str, Any]:
         info = await workflows().describe_state_machine_for_execution(_required(p, "executionArn"))
@@ -255,6 +266,7 @@ def build(runtime: Runtime) -> AwsService:
         "DescribeStateMachineForExecution": describe_for_execution,
         "ListExecutions": list_executions,
         "StopExecution": stop_execution,
+        "RedriveExecution": redrive_execution,
         "GetExecutionHistory": get_execution_history,
         "SendTaskSuccess": send_task_success,
         "SendTaskFailure": send_task_failure,

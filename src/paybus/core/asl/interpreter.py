@@ -21,6 +21,7 @@ from paybus.core.asl.model import (
     Event,
     ExecutionState,
     Finish,
+    RedriveExecution,
     StartExecution,
     StopExecution,
     TaskFailed,
@@ -59,7 +60,7 @@ def step(definition: Definition, state: ExecutionState | None, event: Event) -> 
             raise ValueError(f"{type(event).__name__} needs the execution state")
         working = copy.deepcopy(state)
     run = Run(definition, working, event.now)
-    if working["status"] != RUNNING and not isinstance(event, StartExecution):
+    if working["status"] != RUNNING and not isinstance(event, StartExecution | RedriveExecution):
         return Transition(working)
     _DISPATCH[type(event)](run, event)
     _drain(run)
@@ -158,6 +159,27 @@ def _on_stop(run: Run, event: StopExecution) -> None:
     _close(run, "ABORTED", "ExecutionAborted", details, error=event.error, cause=event.cause)
 
 
+def _on_redrive(run: Run, event: RedriveExecution) -> None:
+    """Resume at the top-level state where the execution stopped, with the input that state
+    had and the variables of then; states that succeeded before it are not run again."""
+    point = run.state.get("redrive_point")
+    if run.state["status"] == RUNNING or point is None:
+        return
+    count = int(run.state["context"]["Execution"].get("RedriveCount", 0)) + 1
+    run.state.update(status=RUNNING, output=None, error=None, cause=None)
+    execution = run.state["context"]["Execution"]
+    execution.update(RedriveCount=count, RedriveTime=format_timestamp(event.now))
+    run.emit(None, "ExecutionRedriven", {"redriveCount": count})
+    root = run.new_frame(None, (), point["input"])
+    root.data.update(
+        state=point["state"],
+        variables=dict(point["variables"]),
+        last_event=run.state["last_event"],
+    )
+    run.state["root"] = root.id
+    run.schedule(root.id)
+
+
 _DISPATCH: dict[type, Any] = {
     StartExecution: _on_start,
     TaskSucceeded: _on_task,
@@ -165,6 +187,7 @@ _DISPATCH: dict[type, Any] = {
     TaskSubmitted: _on_task,
     TaskHeartbeat: _on_task,
     TimerFired: _on_timer,
+    RedriveExecution: _on_redrive,
     StopExecution: _on_stop,
 }
 
@@ -362,6 +385,14 @@ def _close(
     cause: str | None = None,
 ) -> None:
     root = run.state["root"]
+    if root and run.has_frame(root) and status != "SUCCEEDED":
+        top = run.frame(root)
+        # where a redrive resumes: the top-level state running when the execution stopped
+        run.state["redrive_point"] = {
+            "state": top.state_name,
+            "input": top.input,
+            "variables": top.variables,
+        }
     run.emit(run.frame(root) if root and run.has_frame(root) else None, event_type, details)
     for frame_id in list(run.state["frames"]):
         run.cancel_waits(frame_id)

@@ -93,6 +93,13 @@ class StopExecution:
     cause: str | None = None
 
 
+@dataclass(frozen=True)
+class RedriveExecution:
+    """Restart a FAILED, TIMED_OUT or ABORTED execution at the state where it stopped."""
+
+    now: datetime
+
+
 Event = (
     StartExecution
     | TaskSucceeded
@@ -101,6 +108,7 @@ Event = (
     | TaskHeartbeat
     | TimerFired
     | StopExecution
+    | RedriveExecution
 )
 
 

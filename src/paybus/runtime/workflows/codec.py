@@ -16,6 +16,7 @@ from paybus.core.asl import (
     Event,
     HistoryEvent,
     InvokeTask,
+    RedriveExecution,
     StopExecution,
     TaskFailed,
     TaskHeartbeat,
@@ -26,7 +27,15 @@ from paybus.core.asl import (
 
 _EVENTS: dict[str, type[Any]] = {
     cls.__name__: cls
-    for cls in (TaskSucceeded, TaskFailed, TaskSubmitted, TaskHeartbeat, TimerFired, StopExecution)
+    for cls in (
+        TaskSucceeded,
+        TaskFailed,
+        TaskSubmitted,
+        TaskHeartbeat,
+        TimerFired,
+        StopExecution,
+        RedriveExecution,
+    )
 }
 
 

@@ -143,6 +143,16 @@ class WorkflowEngine:
     async def stop(self, arn: str, error: str | None, cause: str | None) -> Applied:
         return await self.deliver(arn, [StopExecution(self.now(), error, cause)])
 
+    async def redrive(self, arn: str) -> Applied:
+        settings, now_ms = self.settings, self.now_ms()
+        applied = await self.store.write(
+            lambda: transitions.redrive_execution(settings, arn, now_ms)
+        )
+        if applied is None:
+            raise ExecutionDoesNotExist(f"Execution Does Not Exist: '{arn}'")
+        self._after(applied)
+        return applied
+
     async def apply_inbox(self, arn: str) -> Applied | None:
         settings, now_ms = self.settings, self.now_ms()
         applied = await self.store.write(

@@ -30,6 +30,7 @@ from paybus.runtime.workflows.activities import Activities
 from paybus.runtime.workflows.codec import from_ms
 from paybus.runtime.workflows.engine import WorkflowEngine
 from paybus.runtime.workflows.express import ExpressOutcome, ExpressRun
+from paybus.runtime.workflows.redrive import redrive_status
 from paybus.store.workflows import executions, machines
 from paybus.store.workflows.records import ExecutionRow, ExecutionSummary, MachineRow
 
@@ -62,6 +63,10 @@ class ExecutionInfo:
     output: str | None = None
     error: str | None = None
     cause: str | None = None
+    redrive_count: int = 0
+    redrive_date: datetime | None = None
+    redrive_status: str | None = None
+    redrive_status_reason: str | None = None
 
 
 @dataclass(frozen=True)
@@ -248,6 +253,10 @@ class Workflows:
 
     async def describe_execution(self, arn: str) -> ExecutionInfo:
         row = await self._execution(arn)
+        state = orjson.loads(row.state)
+        execution = state.get("context", {}).get("Execution", {})
+        redriven = execution.get("RedriveTime")
+        status, reason = redrive_status(row, state, self.store.now_ms())
         return ExecutionInfo(
             row.arn,
             row.machine_arn,
@@ -259,7 +268,17 @@ class Workflows:
             row.output,
             row.error,
             row.cause,
+            int(execution.get("RedriveCount", 0)),
+            None if redriven is None else datetime.fromisoformat(redriven),
+            status,
+            reason,
         )
+
+    async def redrive_execution(self, arn: str) -> datetime:
+        """RedriveExecution: the execution runs again from the state where it stopped."""
+        row = await self._execution(arn)
+        await self.engine.redrive(row.arn)
+        return from_ms(self.store.now_ms())
 
     async def describe_state_machine_for_execution(self, arn: str) -> StateMachineInfo:
         row = await self._execution(arn)

@@ -23,6 +23,7 @@ from paybus.core.asl import (
     ExecutionState,
     HistoryEvent,
     InvokeTask,
+    RedriveExecution,
     StartExecution,
     StartTimer,
     TaskFailed,
@@ -45,6 +46,7 @@ from paybus.runtime.workflows.codec import (
     to_ms,
 )
 from paybus.runtime.workflows.integrations import UnitIntegration, service_api
+from paybus.runtime.workflows.redrive import check_redrivable
 from paybus.store.dialect import Dialect
 from paybus.store.sql import Unit
 from paybus.store.workflows import executions, machines, work
@@ -358,6 +360,23 @@ def _unit_outcome(
     if task.callback:
         return TaskSubmitted(now, task.task_id, result.response)
     return TaskSucceeded(now, task.task_id, result.response)
+
+
+def redrive_execution(settings: Settings, arn: str, now_ms: int) -> Unit[Applied | None]:
+    """Reopen a closed execution at the state where it stopped (None: no such execution)."""
+    row = yield from executions.get_execution(settings.dialect, arn, "wait")
+    if row is None:
+        return None
+    old_state: ExecutionState = orjson.loads(row.state)
+    check_redrivable(row, old_state, now_ms)
+    definition = yield from load_definition(settings, row.definition_id)
+    steps = _Steps(old_state)
+    steps.apply(definition, RedriveExecution(from_ms(now_ms)))
+    if settings.units:
+        yield from run_units(settings, definition, steps, arn, now_ms)
+    applied = yield from persist_work(settings, arn, old_state, steps, now_ms)
+    saved = yield from save_state(arn, steps.state, now_ms)
+    return dataclasses.replace(applied, status=saved.status, closed=saved.closed)
 
 
 def queue_due_timers(settings: Settings, now_ms: int, limit: int) -> Unit[list[str]]:
