@@ -84,6 +84,10 @@ def test_stop_execution_aborts_a_waiting_execution(store_url: str) -> None:
     sfn(store_url, "stop-execution", "--execution-arn", arn, "--error", "Cancelled")
     described = sfn(store_url, "describe-execution", "--execution-arn", arn)
     assert (described["status"], described["error"]) == ("ABORTED", "Cancelled")
+    assert described["redriveStatus"] == "REDRIVABLE"
+    assert "redriveDate" in sfn(store_url, "redrive-execution", "--execution-arn", arn)
+    described = sfn(store_url, "describe-execution", "--execution-arn", arn)
+    assert (described["status"], described["redriveCount"]) == ("RUNNING", 1)
 
 
 def test_run_prints_the_result_and_the_history(tmp_path: Path, monkeypatch: Any) -> None:

@@ -85,6 +85,10 @@ def _execution(info: ExecutionInfo) -> dict[str, Any]:
         "output": info.output,
         "error": info.error,
         "cause": info.cause,
+        "redriveCount": info.redrive_count,
+        "redriveDate": info.redrive_date,
+        "redriveStatus": info.redrive_status,
+        "redriveStatusReason": info.redrive_status_reason,
     }
     return {k: v for k, v in body.items() if v is not None}
 
@@ -212,6 +216,15 @@ def stop_execution(
         config, store, lambda w: w.stop_execution(execution_arn, error, cause)
     )
     _print({"stopDate": stopped})
+
+
+@app.command("redrive-execution")
+def redrive_execution(
+    execution_arn: ExecutionArn, config: ConfigOption = None, store: StoreOption = None
+) -> None:
+    """Restart a failed, timed-out or aborted execution at the state where it stopped."""
+    redriven = _with_workflows(config, store, lambda w: w.redrive_execution(execution_arn))
+    _print({"redriveDate": redriven})
 
 
 @app.command("run")
