@@ -44,6 +44,7 @@ async def test_a_worker_gets_the_task_once_and_resumes_the_execution(store: Stor
     page = await workflows.get_execution_history(started.arn)
     types = [e["type"] for e in page.events]
     assert types[2:5] == ["ActivityScheduled", "ActivityStarted", "ActivitySucceeded"]
+    assert page.events[3]["activityStartedEventDetails"] == {"workerName": "worker-1"}
 
 
 async def test_a_timed_out_activity_task_is_not_handed_out(store: Store) -> None:

@@ -26,6 +26,7 @@ from paybus.core.asl.model import (
     StopExecution,
     TaskFailed,
     TaskHeartbeat,
+    TaskPickedUp,
     TaskSubmitted,
     TaskSucceeded,
     TimerFired,
@@ -116,7 +117,10 @@ def _on_start(run: Run, event: StartExecution) -> None:
     run.schedule(root.id)
 
 
-def _on_task(run: Run, event: TaskSucceeded | TaskFailed | TaskSubmitted | TaskHeartbeat) -> None:
+def _on_task(
+    run: Run,
+    event: TaskSucceeded | TaskFailed | TaskSubmitted | TaskHeartbeat | TaskPickedUp,
+) -> None:
     task = run.state["tasks"].get(event.task_id)
     if task is None:
         return  # late or duplicate: the task was closed already
@@ -126,6 +130,8 @@ def _on_task(run: Run, event: TaskSucceeded | TaskFailed | TaskSubmitted | TaskH
         signal = TaskSignal("failed", error=event.error, cause=event.cause)
     elif isinstance(event, TaskSubmitted):
         signal = TaskSignal("submitted", output=event.output)
+    elif isinstance(event, TaskPickedUp):
+        signal = TaskSignal("started", output=event.worker_name)
     else:
         signal = TaskSignal("heartbeat")
     run.schedule(task["frame"], signal)
@@ -186,6 +192,7 @@ _DISPATCH: dict[type, Any] = {
     TaskFailed: _on_task,
     TaskSubmitted: _on_task,
     TaskHeartbeat: _on_task,
+    TaskPickedUp: _on_task,
     TimerFired: _on_timer,
     RedriveExecution: _on_redrive,
     StopExecution: _on_stop,

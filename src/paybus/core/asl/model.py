@@ -81,6 +81,15 @@ class TaskHeartbeat:
 
 
 @dataclass(frozen=True)
+class TaskPickedUp:
+    """An activity worker took the task (GetActivityTask): history's `ActivityStarted`."""
+
+    now: datetime
+    task_id: str
+    worker_name: str | None = None
+
+
+@dataclass(frozen=True)
 class TimerFired:
     now: datetime
     timer_id: str
@@ -106,6 +115,7 @@ Event = (
     | TaskFailed
     | TaskSubmitted
     | TaskHeartbeat
+    | TaskPickedUp
     | TimerFired
     | StopExecution
     | RedriveExecution

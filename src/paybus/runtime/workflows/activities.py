@@ -7,11 +7,13 @@ import asyncio
 from dataclasses import dataclass
 from datetime import datetime
 
+from paybus.core.asl import TaskPickedUp
 from paybus.core.errors import ValidationError
 from paybus.runtime.workflows import arns
-from paybus.runtime.workflows.codec import from_ms
-from paybus.store.store import Store
-from paybus.store.workflows import activities
+from paybus.runtime.workflows.codec import encode_event, from_ms
+from paybus.runtime.workflows.engine import WorkflowEngine
+from paybus.store.sql import Unit
+from paybus.store.workflows import activities, work
 
 LONG_POLL_SECONDS = 60.0
 
@@ -30,13 +32,12 @@ class ActivityTask:
 
 
 class Activities:
-    def __init__(
-        self, store: Store, region: str, account_id: str, poll_seconds: float = 0.5
-    ) -> None:
-        self.store = store
+    def __init__(self, engine: WorkflowEngine, region: str, account_id: str) -> None:
+        self.engine = engine
+        self.store = engine.store
         self.region = region
         self.account_id = account_id
-        self.poll_seconds = poll_seconds
+        self.poll_seconds = engine.options.poll_seconds
         self.long_poll_seconds = LONG_POLL_SECONDS
 
     def arn(self, name: str) -> str:
@@ -75,10 +76,24 @@ class Activities:
             await asyncio.sleep(min(self.poll_seconds, left))
 
     async def _claim(self, arn: str, worker: str | None) -> tuple[str, str] | None:
+        """Claim a task and, in the same transaction, tell its execution a worker took it."""
         dialect, now = self.store.dialect, self.store.now_ms()
-        return await self.store.write(
-            lambda: activities.claim_activity_task(dialect, arn, worker, now)
-        )
+
+        def unit() -> Unit[tuple[str, str, str] | None]:
+            claimed = yield from activities.claim_activity_task(dialect, arn, worker, now)
+            if claimed is None:
+                return None
+            token = yield from work.get_token(claimed[0])
+            assert token is not None  # written with the activity task
+            started = TaskPickedUp(from_ms(now), token.task_id, worker)
+            yield from work.add_inbox_event(token.execution_arn, encode_event(started), now)
+            return claimed[0], claimed[1], token.execution_arn
+
+        found = await self.store.write(unit)
+        if found is None:
+            return None
+        await self.engine.apply_inbox(found[2])
+        return found[0], found[1]
 
 
 def _name(arn: str) -> str:

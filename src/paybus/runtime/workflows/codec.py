@@ -20,6 +20,7 @@ from paybus.core.asl import (
     StopExecution,
     TaskFailed,
     TaskHeartbeat,
+    TaskPickedUp,
     TaskSubmitted,
     TaskSucceeded,
     TimerFired,
@@ -35,6 +36,7 @@ _EVENTS: dict[str, type[Any]] = {
         TimerFired,
         StopExecution,
         RedriveExecution,
+        TaskPickedUp,
     )
 }
 

@@ -96,7 +96,7 @@ class Workflows:
         self.region = region
         self.account_id = account_id
         self._express: set[asyncio.Task[ExpressOutcome]] = set()
-        self.activities = Activities(self.store, region, account_id, engine.options.poll_seconds)
+        self.activities = Activities(engine, region, account_id)
 
     # ---- state machines -------------------------------------------------------------------------
 
