@@ -263,3 +263,16 @@ def test_a_failed_execution_is_redriven_through_the_api(sfn: Any) -> None:
     )
     with pytest.raises(sfn.exceptions.ExecutionNotRedrivable):
         sfn.redrive_execution(executionArn=done)
+
+
+def test_test_state_runs_one_state(sfn: Any) -> None:
+    state = {"Type": "Pass", "Parameters": {"doubled.$": "States.MathAdd($.n, $.n)"}, "Next": "X"}
+    result = sfn.test_state(
+        definition=json.dumps(state),
+        roleArn="arn:aws:iam::1:role/r",
+        input='{"n": 21}',
+        inspectionLevel="DEBUG",
+    )
+    assert (result["status"], result["nextState"]) == ("SUCCEEDED", "X")
+    assert json.loads(result["output"]) == {"doubled": 42}
+    assert json.loads(result["inspectionData"]["input"]) == {"n": 21}

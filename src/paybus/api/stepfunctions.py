@@ -160,6 +160,24 @@ def build(runtime: Runtime) -> AwsService:
         }
         return {k: v for k, v in body.items() if v is not None}
 
+    async def test_state(p: dict[str, Any], c: AwsContext) -> dict[str, Any]:
+        result = await workflows().test_state(
+            _required(p, "definition"),
+            _optional(p, "input"),
+            _optional(p, "stateName"),
+            _optional(p, "variables"),
+        )
+        body: dict[str, Any] = {
+            "status": result.status,
+            "output": result.output,
+            "error": result.error,
+            "cause": result.cause,
+            "nextState": result.next_state,
+        }
+        if p.get("inspectionLevel") in ("DEBUG", "TRACE"):
+            body["inspectionData"] = result.inspection
+        return {k: v for k, v in body.items() if v is not None}
+
     async def redrive_execution(p: dict[str, Any], c: AwsContext) -> dict[str, Any]:
         redriven = await workflows().redrive_execution(_required(p, "executionArn"))
         return {"redriveDate": _seconds(redriven)}
@@ -267,6 +285,7 @@ def build(runtime: Runtime) -> AwsService:
         "ListExecutions": list_executions,
         "StopExecution": stop_execution,
         "RedriveExecution": redrive_execution,
+        "TestState": test_state,
         "GetExecutionHistory": get_execution_history,
         "SendTaskSuccess": send_task_success,
         "SendTaskFailure": send_task_failure,

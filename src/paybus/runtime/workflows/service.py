@@ -31,6 +31,7 @@ from paybus.runtime.workflows.codec import from_ms
 from paybus.runtime.workflows.engine import WorkflowEngine
 from paybus.runtime.workflows.express import ExpressOutcome, ExpressRun
 from paybus.runtime.workflows.redrive import redrive_status
+from paybus.runtime.workflows.single_state import StateTestResult, run_state_test
 from paybus.store.workflows import executions, machines
 from paybus.store.workflows.records import ExecutionRow, ExecutionSummary, MachineRow
 
@@ -272,6 +273,24 @@ class Workflows:
             None if redriven is None else datetime.fromisoformat(redriven),
             status,
             reason,
+        )
+
+    async def test_state(
+        self,
+        definition: str,
+        input: str | None = None,
+        state_name: str | None = None,
+        variables: str | None = None,
+    ) -> StateTestResult:
+        """TestState: one state run on its own, in memory (no execution is recorded)."""
+        machine = arns.machine_arn(self.region, self.account_id, "TestState")
+        return await run_state_test(
+            self.engine,
+            definition,
+            input,
+            state_name=state_name,
+            variables=variables,
+            machine_arn=machine,
         )
 
     async def redrive_execution(self, arn: str) -> datetime:
