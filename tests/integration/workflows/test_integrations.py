@@ -216,3 +216,19 @@ async def run_real_time(runtime: Runtime, definition: Any, input: Any = None) ->
     if info.status == "RUNNING":
         info = await runtime.workflows.wait_for_execution(info.arn, timeout=10)
     return info
+
+
+async def test_express_executions_send_through_the_same_integration(runtime: Runtime) -> None:
+    assert runtime.queues and runtime.workflows
+    await runtime.queues.create_queue("express")
+    definition = one_task(
+        "arn:aws:states:::sqs:sendMessage",
+        {"QueueUrl": QUEUE_URL.format("express"), "MessageBody.$": "$.note"},
+    )
+    machine = await create(runtime.workflows, "fast-send", definition, type="EXPRESS")
+    result = await runtime.workflows.start_sync_execution(machine, input='{"note": "hi"}')
+    assert result.status == "SUCCEEDED"
+    [message] = await runtime.queues.receive_message("express")
+    assert (
+        message.body == "hi" and json.loads(result.output or "")["MessageId"] == message.message_id
+    )
