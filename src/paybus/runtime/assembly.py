@@ -20,6 +20,7 @@ from paybus.runtime.queues import QueueService
 from paybus.runtime.queues.housekeeping import move_task_runner, retention_sweeper
 from paybus.runtime.services import Runtime, Service
 from paybus.runtime.workflows import build_workflows, workflow_services
+from paybus.runtime.workflows.bus_targets import state_machine_invoker
 from paybus.store.store import Store
 
 
@@ -46,7 +47,11 @@ def build_runtime(config: PaybusConfig, store: Store) -> Runtime:
     runtime.bus, runtime.bus_admin = bus, BusAdmin(bus)
     runtime.on_start(bus.start)
     runtime.on_start(lambda: reconcile_webhook_sources(config, runtime.bus_admin))
-    runtime.add(Dispatcher(bus, {"function": function_invoker(functions)}).service())
+    invokers = {
+        "function": function_invoker(functions),
+        "state-machine": state_machine_invoker(lambda: runtime.workflows),
+    }
+    runtime.add(Dispatcher(bus, invokers).service())
     runtime.add(retention_sweeper(store, settings.retention_sweep_seconds))
     runtime.add(move_task_runner(store))
     runtime.add(async_invoker(functions, settings.poll_seconds))

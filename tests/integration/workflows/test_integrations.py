@@ -19,9 +19,11 @@ from starlette.responses import JSONResponse
 from starlette.routing import Route
 
 from paybus.runtime.assembly import build_runtime
+from paybus.runtime.bus.dispatcher import Dispatcher
 from paybus.runtime.config import PaybusConfig
 from paybus.runtime.services import Runtime
 from paybus.runtime.workflows import Workflows
+from paybus.runtime.workflows.bus_targets import state_machine_invoker
 from paybus.runtime.workflows.service import ExecutionInfo
 from paybus.store.store import Store
 
@@ -232,3 +234,23 @@ async def test_express_executions_send_through_the_same_integration(runtime: Run
     assert (
         message.body == "hi" and json.loads(result.output or "")["MessageId"] == message.message_id
     )
+
+
+async def test_a_rule_targeting_a_state_machine_starts_an_execution(runtime: Runtime) -> None:
+    assert runtime.bus and runtime.bus_admin and runtime.workflows
+    definition = {"StartAt": "Done", "States": {"Done": {"Type": "Pass", "End": True}}}
+    machine = await create(runtime.workflows, "on-payment", definition)
+    await runtime.bus_admin.put_rule("paid", {"detail-type": ["payment.completed"]})
+    await runtime.bus_admin.put_targets(
+        "paid",
+        [{"Id": "sfn", "Arn": machine.replace("us-east-1", "us-west-2"), "InputPath": "$.detail"}],
+    )
+    entry = {"Source": "shop", "DetailType": "payment.completed", "Detail": '{"order": "o-9"}'}
+    await runtime.bus.put_events([entry])
+    dispatcher = Dispatcher(
+        runtime.bus, {"state-machine": state_machine_invoker(lambda: runtime.workflows)}
+    )
+    await dispatcher.dispatch_once()
+    [execution], _ = await runtime.workflows.list_executions(machine)
+    info = await runtime.workflows.describe_execution(execution.arn)
+    assert json.loads(info.input or "") == {"order": "o-9"}
