@@ -18,12 +18,14 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
+from paybus.core.asl import InvokeTask
 from paybus.runtime.assembly import build_runtime
 from paybus.runtime.bus.dispatcher import Dispatcher
 from paybus.runtime.config import PaybusConfig
 from paybus.runtime.services import Runtime
 from paybus.runtime.workflows import Workflows
 from paybus.runtime.workflows.bus_targets import state_machine_invoker
+from paybus.runtime.workflows.integrations.events import put_events
 from paybus.runtime.workflows.service import ExecutionInfo
 from paybus.store.store import Store
 
@@ -254,3 +256,20 @@ async def test_a_rule_targeting_a_state_machine_starts_an_execution(runtime: Run
     [execution], _ = await runtime.workflows.list_executions(machine)
     info = await runtime.workflows.describe_execution(execution.arn)
     assert json.loads(info.input or "") == {"order": "o-9"}
+
+
+async def test_a_put_events_task_run_twice_publishes_once(runtime: Runtime) -> None:
+    """A worker that dies after publishing leaves the task to another: no second event."""
+    assert runtime.queues and runtime.bus and runtime.bus_admin
+    await runtime.queues.create_queue("once")
+    await runtime.bus_admin.put_rule("once", {"source": ["billing"]})
+    await runtime.bus_admin.put_targets(
+        "once", [{"Id": "q", "Arn": "arn:aws:sqs:us-east-1:000000000000:once"}]
+    )
+    entries = [{"Source": "billing", "DetailType": "invoice", "Detail": {"n": 1}}]
+    task = InvokeTask("task3", "arn:aws:states:::events:putEvents", {"Entries": entries})
+    publish = put_events(runtime.bus)
+    first = await publish(task, "arn:aws:states:us-east-1:0:execution:m:e")
+    again = await publish(task, "arn:aws:states:us-east-1:0:execution:m:e")
+    assert first["Entries"] == again["Entries"]
+    assert len(await runtime.queues.receive_message("once", max_messages=10)) == 1
