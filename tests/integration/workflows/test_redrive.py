@@ -121,3 +121,76 @@ async def test_a_stopped_callback_task_gets_a_new_token_when_redriven(store: Sto
 
 def _open_tokens(arn: str) -> Any:
     return work.open_tokens(arn)
+
+
+def _counting(fail_first_for: Any) -> tuple[list[Any], Any]:
+    calls: list[Any] = []
+
+    def handler(event: Any, context: Any) -> Any:
+        calls.append(event)
+        key = event["n"] if isinstance(event, dict) else event
+        if key == fail_first_for and calls.count(event) == 1:
+            raise ConnectionError(f"{key} unavailable")
+        return {"done": key}
+
+    return calls, handler
+
+
+async def test_a_redriven_parallel_reruns_only_the_branch_that_failed(store: Store) -> None:
+    clock = VirtualClock()
+    calls, work = _counting("capture")
+    workflows = workflows_on(store, {"work": work}, clock)
+
+    def branch(name: str) -> dict[str, Any]:
+        task = {"Type": "Task", "Resource": "work", "Parameters": {"n": name}, "End": True}
+        return {"StartAt": name, "States": {name: task}}
+
+    definition = {
+        "StartAt": "Settle",
+        "States": {
+            "Settle": {
+                "Type": "Parallel",
+                "Branches": [branch("ledger"), branch("capture")],
+                "End": True,
+            }
+        },
+    }
+    machine = await create(workflows, "settle", definition)
+    started = await workflows.start_execution(machine, "s1")
+    assert (await settle(workflows, started.arn, clock)).status == "FAILED"
+    await workflows.redrive_execution(started.arn)
+    info = await settle(workflows, started.arn, clock)
+    assert info.status == "SUCCEEDED"
+    assert orjson.loads(info.output or "") == [{"done": "ledger"}, {"done": "capture"}]
+    assert calls.count({"n": "ledger"}) == 1 and calls.count({"n": "capture"}) == 2
+
+
+async def test_a_redriven_map_reruns_only_the_iterations_that_failed(store: Store) -> None:
+    clock = VirtualClock()
+    calls, work = _counting(2)
+    workflows = workflows_on(store, {"work": work}, clock)
+    processor = {
+        "StartAt": "Do",
+        "States": {"Do": {"Type": "Task", "Resource": "work", "End": True}},
+    }
+    definition = {
+        "StartAt": "Each",
+        "States": {
+            "Each": {
+                "Type": "Map",
+                "ItemsPath": "$.items",
+                "MaxConcurrency": 1,
+                "ItemProcessor": processor,
+                "End": True,
+            }
+        },
+    }
+    machine = await create(workflows, "each", definition)
+    started = await workflows.start_execution(machine, "m1", json.dumps({"items": [1, 2, 3]}))
+    assert (await settle(workflows, started.arn, clock)).status == "FAILED"
+    assert calls == [1, 2]  # one at a time: the third never started
+    await workflows.redrive_execution(started.arn)
+    info = await settle(workflows, started.arn, clock)
+    assert info.status == "SUCCEEDED"
+    assert orjson.loads(info.output or "") == [{"done": 1}, {"done": 2}, {"done": 3}]
+    assert calls == [1, 2, 2, 3]

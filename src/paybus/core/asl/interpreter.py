@@ -181,6 +181,7 @@ def _on_redrive(run: Run, event: RedriveExecution) -> None:
         state=point["state"],
         variables=dict(point["variables"]),
         last_event=run.state["last_event"],
+        redrive_partial=point.get("partial"),
     )
     run.state["root"] = root.id
     run.schedule(root.id)
@@ -399,6 +400,12 @@ def _close(
             "state": top.state_name,
             "input": top.input,
             "variables": top.variables,
+            # a Parallel or Map keeps what its branches or iterations completed
+            "partial": (
+                {"results": top.work["results"], "completed": top.work["completed"]}
+                if "completed" in top.work
+                else None
+            ),
         }
     run.emit(run.frame(root) if root and run.has_frame(root) else None, event_type, details)
     for frame_id in list(run.state["frames"]):
