@@ -8,6 +8,7 @@ there, and the workers of `paybus up` / `paybus worker` run the tasks and timers
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import tempfile
 from collections.abc import Awaitable, Callable
 from datetime import datetime
@@ -294,6 +295,11 @@ async def _until_closed(workflows: Workflows, arn: str) -> ExecutionInfo:
         if info.status != "RUNNING":
             return info
         due = await engine.next_timer_ms()
+        if due is None and engine.busy:
+            # a task still runs (a slow function, an HTTP call): its outcome moves things on
+            with contextlib.suppress(TimeoutError):
+                await engine.wait_closed(arn, timeout=0.1)
+            continue
         if due is None:
             # waiting for a task token: nobody can send it to a temporary store
             return info

@@ -235,6 +235,11 @@ class WorkflowEngine:
             if not progressed and self._ready.empty():
                 return  # what still runs waits on something outside (a callback, a clock)
 
+    @property
+    def busy(self) -> bool:
+        """Task invocations of this process are running or queued (their outcome will come)."""
+        return self._in_flight > 0 or not self._ready.empty()
+
     async def next_timer_ms(self) -> int | None:
         return await self.store.read(work.next_timer_due)
 
