@@ -40,8 +40,8 @@ from rich.console import Console
 from rich.table import Table
 
 from paybus.runtime.services import Runtime
-from paybus.runtime.workflows import LocalFunctions, Workflows, build_workflows, workflow_services
-from paybus.store.store import open_store
+from paybus.runtime.workflows import LambdaFunctions, Workflows, build_workflows, workflow_services
+from paybus.store.store import Store, open_store
 
 console = Console(stderr=True)
 ROOT = Path(__file__).resolve().parents[1]
@@ -97,8 +97,8 @@ def figures(n: int, transitions: int, seconds: float, latencies: list[float]) ->
 # -- paybus --------------------------------------------------------------------------------------
 
 
-def paybus_functions(workflows: list[Workflows]) -> LocalFunctions:
-    functions = LocalFunctions()
+def paybus_functions(store: Store, workflows: list[Workflows]) -> LambdaFunctions:
+    functions = LambdaFunctions.in_memory(store)
     for name in FUNCTIONS:
         functions.register(name, lambda event, context: event)
 
@@ -119,7 +119,7 @@ async def paybus_run(kind: str, n: int, concurrency: int = 64) -> dict[str, floa
     with tempfile.TemporaryDirectory() as directory:
         store = await open_store(f"sqlite:///{Path(directory) / 'paybus.db'}")
         holder: list[Workflows] = []
-        workflows = build_workflows(store, invoker=paybus_functions(holder))
+        workflows = build_workflows(store, invoker=paybus_functions(store, holder))
         holder.append(workflows)
         runtime = Runtime(store, workflow_services(workflows))
         await runtime.start()

@@ -5,6 +5,7 @@ Imported by name (`from paybus_process import ...`): pytest puts this folder on 
 
 from __future__ import annotations
 
+import os
 import signal
 import socket
 import subprocess
@@ -48,13 +49,25 @@ def free_port() -> int:
 
 
 @contextmanager
-def paybus_up(directory: Path, config: str = CONFIG) -> Iterator[Server]:
-    """`paybus up --port <free>` in `directory`; stopped with SIGTERM afterwards."""
+def paybus_up(
+    directory: Path,
+    config: str = CONFIG,
+    *,
+    port: int | None = None,
+    env: dict[str, str] | None = None,
+) -> Iterator[Server]:
+    """`paybus up --port <port or a free one>` in `directory`, with `env` added to the
+    environment; stopped with SIGTERM afterwards."""
     (directory / "paybus.toml").write_text(config)
-    port = free_port()
+    port = port or free_port()
+    environment = {**os.environ, **(env or {})}
     with (directory / "paybus.log").open("wb") as log:
         process = subprocess.Popen(
-            [PAYBUS, "up", "--port", str(port)], cwd=directory, stdout=log, stderr=log
+            [PAYBUS, "up", "--port", str(port)],
+            cwd=directory,
+            stdout=log,
+            stderr=log,
+            env=environment,
         )
         server = Server(f"http://127.0.0.1:{port}", directory, process)
         try:

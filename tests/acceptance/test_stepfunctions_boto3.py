@@ -201,3 +201,78 @@ def test_express_machines_answer_start_sync_execution(sfn: Any) -> None:
     result = sfn.start_sync_execution(stateMachineArn=machine, input='{"name": "Ada"}')
     assert (result["status"], json.loads(result["output"])) == ("SUCCEEDED", {"hi": "Ada"})
     assert sfn.validate_state_machine_definition(definition="{}")["result"] == "FAIL"
+
+
+def test_an_activity_worker_polls_its_task_and_answers_it(sfn: Any) -> None:
+    activity = sfn.create_activity(name="manual-review")["activityArn"]
+    assert sfn.describe_activity(activityArn=activity)["name"] == "manual-review"
+    definition = {
+        "StartAt": "Review",
+        "States": {"Review": {"Type": "Task", "Resource": activity, "End": True}},
+    }
+    machine = sfn.create_state_machine(
+        name="reviewed", definition=json.dumps(definition), roleArn="arn:aws:iam::1:role/r"
+    )["stateMachineArn"]
+    arn = sfn.start_execution(stateMachineArn=machine, input='{"payment": "pi_9"}')["executionArn"]
+    task = sfn.get_activity_task(activityArn=activity, workerName="reviewer-1")
+    assert json.loads(task["input"]) == {"payment": "pi_9"}
+    sfn.send_task_success(taskToken=task["taskToken"], output='{"approved": true}')
+    done = _until(
+        lambda: (d := sfn.describe_execution(executionArn=arn))["status"] != "RUNNING" and d,
+        what="the execution to finish",
+    )
+    assert (done["status"], json.loads(done["output"])) == ("SUCCEEDED", {"approved": True})
+    with pytest.raises(sfn.exceptions.ActivityDoesNotExist):
+        sfn.get_activity_task(activityArn=activity.replace("manual-review", "nope"))
+
+
+def test_a_failed_execution_is_redriven_through_the_api(sfn: Any) -> None:
+    definition = {
+        "StartAt": "Charge",
+        "States": {"Charge": {"Type": "Task", "Resource": "not-deployed-yet", "End": True}},
+    }
+    machine = sfn.create_state_machine(
+        name="redriven", definition=json.dumps(definition), roleArn="arn:aws:iam::1:role/r"
+    )["stateMachineArn"]
+    arn = sfn.start_execution(stateMachineArn=machine)["executionArn"]
+    failed = _until(
+        lambda: (d := sfn.describe_execution(executionArn=arn))["status"] != "RUNNING" and d,
+        what="the execution to fail",
+    )
+    assert (failed["error"], failed["redriveStatus"]) == (
+        "Lambda.ResourceNotFoundException",
+        "REDRIVABLE",
+    )
+    assert "redriveDate" in sfn.redrive_execution(executionArn=arn)
+    again = _until(
+        lambda: (d := sfn.describe_execution(executionArn=arn))["status"] != "RUNNING" and d,
+        what="the redriven execution to fail again",
+    )
+    assert (again["status"], again["redriveCount"]) == ("FAILED", 1)
+    events = sfn.get_execution_history(executionArn=arn)["events"]
+    assert [e["type"] for e in events].count("ExecutionRedriven") == 1
+    passing = sfn.create_state_machine(
+        name="passing",
+        definition=json.dumps({"StartAt": "P", "States": {"P": {"Type": "Pass", "End": True}}}),
+        roleArn="arn:aws:iam::1:role/r",
+    )["stateMachineArn"]
+    done = sfn.start_execution(stateMachineArn=passing)["executionArn"]
+    _until(
+        lambda: sfn.describe_execution(executionArn=done)["status"] == "SUCCEEDED",
+        what="the passing execution",
+    )
+    with pytest.raises(sfn.exceptions.ExecutionNotRedrivable):
+        sfn.redrive_execution(executionArn=done)
+
+
+def test_test_state_runs_one_state(sfn: Any) -> None:
+    state = {"Type": "Pass", "Parameters": {"doubled.$": "States.MathAdd($.n, $.n)"}, "Next": "X"}
+    result = sfn.test_state(
+        definition=json.dumps(state),
+        roleArn="arn:aws:iam::1:role/r",
+        input='{"n": 21}',
+        inspectionLevel="DEBUG",
+    )
+    assert (result["status"], result["nextState"]) == ("SUCCEEDED", "X")
+    assert json.loads(result["output"]) == {"doubled": 42}
+    assert json.loads(result["inspectionData"]["input"]) == {"n": 21}

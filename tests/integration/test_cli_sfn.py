@@ -84,6 +84,10 @@ def test_stop_execution_aborts_a_waiting_execution(store_url: str) -> None:
     sfn(store_url, "stop-execution", "--execution-arn", arn, "--error", "Cancelled")
     described = sfn(store_url, "describe-execution", "--execution-arn", arn)
     assert (described["status"], described["error"]) == ("ABORTED", "Cancelled")
+    assert described["redriveStatus"] == "REDRIVABLE"
+    assert "redriveDate" in sfn(store_url, "redrive-execution", "--execution-arn", arn)
+    described = sfn(store_url, "describe-execution", "--execution-arn", arn)
+    assert (described["status"], described["redriveCount"]) == ("RUNNING", 1)
 
 
 def test_run_prints_the_result_and_the_history(tmp_path: Path, monkeypatch: Any) -> None:
@@ -142,3 +146,23 @@ def test_run_exits_1_with_the_error_of_a_failed_execution(tmp_path: Path) -> Non
         "error": "Nope",
         "cause": "why",
     }
+
+
+def test_run_waits_for_a_slow_task_declared_in_the_project_file(
+    tmp_path: Path, monkeypatch: Any
+) -> None:
+    (tmp_path / "slow_steps.py").write_text(
+        "import time\n\ndef settle(event, context):\n    time.sleep(0.3)\n    return 'settled'\n"
+    )
+    monkeypatch.syspath_prepend(str(tmp_path))
+    (tmp_path / "paybus.toml").write_text(
+        '[[functions]]\nname = "settle"\nhandler = "slow_steps:settle"\n'
+    )
+    definition = tmp_path / "flow.json"
+    state = {"Type": "Task", "Resource": "settle", "End": True}
+    definition.write_text(json.dumps({"StartAt": "S", "States": {"S": state}}))
+    config = str(tmp_path / "paybus.toml")
+    result = runner.invoke(app, ["sfn", "run", "--definition", str(definition), "-c", config])
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.output)["output"] == "settled"
+    sys.modules.pop("slow_steps", None)

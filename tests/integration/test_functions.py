@@ -270,3 +270,22 @@ async def test_async_invoke_retries_then_sends_a_record_to_the_destination(
         "errorMessage": "card 4242 declined",
         "errorType": "ValueError",
     }
+
+
+async def test_handlers_read_committed_table_items_sync_and_async(
+    functions: Functions, store: Store
+) -> None:
+    await store.tables.create_table("tokens", "id")
+    await store.tables.put_item("tokens", {"id": "order-1", "token": "t-1"})
+
+    def sync_reader(event: dict[str, Any], context: Any) -> Any:
+        return context.tables.get_item("tokens", {"id": event["id"]})
+
+    async def async_reader(event: dict[str, Any], context: Any) -> Any:
+        return await context.tables.fetch_item("tokens", {"id": event["id"]})
+
+    functions.register(FunctionConfig("sync-reader", "x:y"), sync_reader)
+    functions.register(FunctionConfig("async-reader", "x:y"), async_reader)
+    assert (await functions.invoke("sync-reader", {"id": "order-1"}))["token"] == "t-1"
+    assert (await functions.invoke("async-reader", {"id": "order-1"}))["token"] == "t-1"
+    assert await functions.invoke("sync-reader", {"id": "order-2"}) is None

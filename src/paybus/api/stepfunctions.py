@@ -151,7 +151,36 @@ def build(runtime: Runtime) -> AwsService:
 
     async def describe_execution(p: dict[str, Any], c: AwsContext) -> dict[str, Any]:
         info = await workflows().describe_execution(_required(p, "executionArn"))
-        return {**_execution(info), "redriveCount": 0}
+        body = {
+            **_execution(info),
+            "redriveCount": info.redrive_count,
+            "redriveDate": _seconds(info.redrive_date),
+            "redriveStatus": info.redrive_status,
+            "redriveStatusReason": info.redrive_status_reason,
+        }
+        return {k: v for k, v in body.items() if v is not None}
+
+    async def test_state(p: dict[str, Any], c: AwsContext) -> dict[str, Any]:
+        result = await workflows().test_state(
+            _required(p, "definition"),
+            _optional(p, "input"),
+            _optional(p, "stateName"),
+            _optional(p, "variables"),
+        )
+        body: dict[str, Any] = {
+            "status": result.status,
+            "output": result.output,
+            "error": result.error,
+            "cause": result.cause,
+            "nextState": result.next_state,
+        }
+        if p.get("inspectionLevel") in ("DEBUG", "TRACE"):
+            body["inspectionData"] = result.inspection
+        return {k: v for k, v in body.items() if v is not None}
+
+    async def redrive_execution(p: dict[str, Any], c: AwsContext) -> dict[str, Any]:
+        redriven = await workflows().redrive_execution(_required(p, "executionArn"))
+        return {"redriveDate": _seconds(redriven)}
 
     async def describe_for_execution(p: dict[str, Any], c: AwsContext) -> dict[str, Any]:
         info = await workflows().describe_state_machine_for_execution(_required(p, "executionArn"))
@@ -209,6 +238,33 @@ def build(runtime: Runtime) -> AwsService:
         await workflows().send_task_heartbeat(_required(p, "taskToken"))
         return {}
 
+    async def create_activity(p: dict[str, Any], c: AwsContext) -> dict[str, Any]:
+        info = await workflows().activities.create(_required(p, "name"))
+        return {"activityArn": info.arn, "creationDate": _seconds(info.created)}
+
+    async def describe_activity(p: dict[str, Any], c: AwsContext) -> dict[str, Any]:
+        info = await workflows().activities.describe(_required(p, "activityArn"))
+        return {"activityArn": info.arn, "name": info.name, "creationDate": _seconds(info.created)}
+
+    async def list_activities(p: dict[str, Any], c: AwsContext) -> dict[str, Any]:
+        infos = await workflows().activities.list()
+        return {
+            "activities": [
+                {"activityArn": i.arn, "name": i.name, "creationDate": _seconds(i.created)}
+                for i in infos
+            ]
+        }
+
+    async def delete_activity(p: dict[str, Any], c: AwsContext) -> dict[str, Any]:
+        await workflows().activities.delete(_required(p, "activityArn"))
+        return {}
+
+    async def get_activity_task(p: dict[str, Any], c: AwsContext) -> dict[str, Any]:
+        task = await workflows().activities.get_task(
+            _required(p, "activityArn"), _optional(p, "workerName")
+        )
+        return {} if task is None else {"taskToken": task.token, "input": task.input}
+
     async def no_tags(p: dict[str, Any], c: AwsContext) -> dict[str, Any]:
         return {"tags": []}
 
@@ -228,10 +284,17 @@ def build(runtime: Runtime) -> AwsService:
         "DescribeStateMachineForExecution": describe_for_execution,
         "ListExecutions": list_executions,
         "StopExecution": stop_execution,
+        "RedriveExecution": redrive_execution,
+        "TestState": test_state,
         "GetExecutionHistory": get_execution_history,
         "SendTaskSuccess": send_task_success,
         "SendTaskFailure": send_task_failure,
         "SendTaskHeartbeat": send_task_heartbeat,
+        "CreateActivity": create_activity,
+        "DescribeActivity": describe_activity,
+        "ListActivities": list_activities,
+        "DeleteActivity": delete_activity,
+        "GetActivityTask": get_activity_task,
         "ListTagsForResource": no_tags,
         "TagResource": nothing,
         "UntagResource": nothing,

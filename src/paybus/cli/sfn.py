@@ -8,6 +8,7 @@ there, and the workers of `paybus up` / `paybus worker` run the tasks and timers
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import tempfile
 from collections.abc import Awaitable, Callable
 from datetime import datetime
@@ -19,9 +20,10 @@ import typer
 
 from paybus.core.errors import ConfigError, ValidationError
 from paybus.runtime.config import PaybusConfig, load_config
-from paybus.runtime.workflows import ExecutionInfo, LocalFunctions, Workflows, build_workflows
+from paybus.runtime.functions.definitions import Handler, load_handler
+from paybus.runtime.workflows import ExecutionInfo, LambdaFunctions, Workflows, build_workflows
 from paybus.runtime.workflows.codec import from_ms
-from paybus.runtime.workflows.functions import load_handler
+from paybus.runtime.workflows.functions import declared_registry
 from paybus.store.store import open_store
 
 T = TypeVar("T")
@@ -84,6 +86,10 @@ def _execution(info: ExecutionInfo) -> dict[str, Any]:
         "output": info.output,
         "error": info.error,
         "cause": info.cause,
+        "redriveCount": info.redrive_count,
+        "redriveDate": info.redrive_date,
+        "redriveStatus": info.redrive_status,
+        "redriveStatusReason": info.redrive_status_reason,
     }
     return {k: v for k, v in body.items() if v is not None}
 
@@ -213,6 +219,15 @@ def stop_execution(
     _print({"stopDate": stopped})
 
 
+@app.command("redrive-execution")
+def redrive_execution(
+    execution_arn: ExecutionArn, config: ConfigOption = None, store: StoreOption = None
+) -> None:
+    """Restart a failed, timed-out or aborted execution at the state where it stopped."""
+    redriven = _with_workflows(config, store, lambda w: w.redrive_execution(execution_arn))
+    _print({"redriveDate": redriven})
+
+
 @app.command("run")
 def run(
     definition: Annotated[Path, typer.Option("--definition", help="ASL definition file.")],
@@ -233,27 +248,28 @@ def run(
         text = definition.read_text()
     except OSError as error:
         raise ConfigError(f"cannot read {str(definition)!r}: {error.strerror}") from None
-    functions = LocalFunctions.from_specs(
-        settings.workflows.functions, region=settings.aws.region, account_id=settings.aws.account_id
-    )
+    extra: dict[str, Handler] = {}
     for spec in function or []:
         name, sep, target = spec.partition("=")
         if not sep:
             raise ConfigError(f"--function {spec!r}: write NAME=module:callable")
-        functions.register(name, load_handler(target))
-    result = asyncio.run(_run_once(settings, functions, text, input, history))
+        extra[name] = load_handler(target)
+    result = asyncio.run(_run_once(settings, extra, text, input, history))
     _print(result)
     if result["status"] != "SUCCEEDED":
         raise typer.Exit(1)
 
 
 async def _run_once(
-    settings: PaybusConfig, functions: LocalFunctions, text: str, input: str, history: bool
+    settings: PaybusConfig, extra: dict[str, Handler], text: str, input: str, history: bool
 ) -> dict[str, Any]:
     with tempfile.TemporaryDirectory(prefix="paybus-sfn-run-") as directory:
         store = await open_store(f"sqlite:///{Path(directory) / 'run.db'}")
         try:
-            workflows = build_workflows(store, settings, invoker=functions)
+            functions = declared_registry(store, settings)
+            for name, handler in extra.items():
+                LambdaFunctions(functions).register(name, handler)
+            workflows = build_workflows(store, settings, functions=functions)
             machine = await workflows.create_state_machine("run", text)
             started = await workflows.start_execution(machine.arn, "run", input)
             info = await _until_closed(workflows, started.arn)
@@ -279,6 +295,11 @@ async def _until_closed(workflows: Workflows, arn: str) -> ExecutionInfo:
         if info.status != "RUNNING":
             return info
         due = await engine.next_timer_ms()
+        if due is None and engine.busy:
+            # a task still runs (a slow function, an HTTP call): its outcome moves things on
+            with contextlib.suppress(TimeoutError):
+                await engine.wait_closed(arn, timeout=0.1)
+            continue
         if due is None:
             # waiting for a task token: nobody can send it to a temporary store
             return info

@@ -30,6 +30,7 @@ Driver exceptions (sqlite3, psycopg) never cross the store boundary: they become
     │   └── ExecutionNotRedrivable Step Functions: redrive of an execution that cannot be
     ├── NotFound                   a resource that does not exist
     │   ├── QueueDoesNotExist      SQS: no queue of that name or URL
+    │   ├── ActivityDoesNotExist   Step Functions: no activity of that ARN
     │   ├── StateMachineDoesNotExist  Step Functions
     │   ├── ExecutionDoesNotExist  Step Functions
     │   └── TaskDoesNotExist       Step Functions: a well-formed task token nobody is waiting on
@@ -268,6 +269,11 @@ class ExecutionNotRedrivable(ValidationError):
     aws_name = "ExecutionNotRedrivable"
 
 
+class ActivityDoesNotExist(NotFound):
+    code = "activity_does_not_exist"
+    aws_name = "ActivityDoesNotExist"
+
+
 class StateMachineDoesNotExist(NotFound):
     code = "state_machine_does_not_exist"
     aws_name = "StateMachineDoesNotExist"
@@ -318,6 +324,7 @@ class StoreIntegrityError(StoreError):
 
 
 __all__ = [
+    "ActivityDoesNotExist",
     "AlreadyExists",
     "BatchEntryIdsNotDistinct",
     "BatchRequestError",

@@ -12,13 +12,15 @@ from paybus.runtime.bus.admin import BusAdmin
 from paybus.runtime.bus.dispatcher import Dispatcher
 from paybus.runtime.bus.invokers import function_invoker
 from paybus.runtime.config import MappingDeclaration, PaybusConfig, RuleDeclaration
-from paybus.runtime.functions import EventSourceMappings, FunctionConfig, Functions
+from paybus.runtime.functions import EventSourceMappings, Functions
 from paybus.runtime.functions.asynchronous import async_invoker
+from paybus.runtime.functions.declared import declared_functions
 from paybus.runtime.maintenance import idempotency_sweeper, receipt_sweeper
 from paybus.runtime.queues import QueueService
 from paybus.runtime.queues.housekeeping import move_task_runner, retention_sweeper
 from paybus.runtime.services import Runtime
 from paybus.runtime.workflows import build_workflows, workflow_services
+from paybus.runtime.workflows.bus_targets import state_machine_invoker
 from paybus.store.store import Store
 
 
@@ -37,8 +39,8 @@ def build_runtime(config: PaybusConfig, store: Store) -> Runtime:
         poll_interval=settings.poll_seconds,
     )
     functions = Functions(queues)
-    for declared in config.functions:
-        functions.register(FunctionConfig(**declared.model_dump()))
+    for declared in declared_functions(config):
+        functions.register(declared)
     mappings = EventSourceMappings(functions, poll_seconds=settings.poll_seconds)
     runtime.queues, runtime.functions, runtime.mappings = queues, functions, mappings
     bus = BusService(store, region=config.aws.region, account=config.aws.account_id)
@@ -48,12 +50,16 @@ def build_runtime(config: PaybusConfig, store: Store) -> Runtime:
     runtime.on_start(lambda: reconcile_webhook_sources(config, runtime.bus_admin))
     runtime.on_start(lambda: reconcile_declarations(config, mappings))
     runtime.on_start(lambda: reconcile_rules(config, runtime.bus_admin))
-    runtime.add(Dispatcher(bus, {"function": function_invoker(functions)}).service())
+    invokers = {
+        "function": function_invoker(functions),
+        "state-machine": state_machine_invoker(lambda: runtime.workflows),
+    }
+    runtime.add(Dispatcher(bus, invokers).service())
     runtime.add(retention_sweeper(store, settings.retention_sweep_seconds))
     runtime.add(move_task_runner(store))
     runtime.add(async_invoker(functions, settings.poll_seconds))
     runtime.add(mappings.service())
-    runtime.workflows = build_workflows(store, config)
+    runtime.workflows = build_workflows(store, config, functions=functions, queues=queues, bus=bus)
     for service in workflow_services(runtime.workflows):
         runtime.add(service)
     return runtime

@@ -94,8 +94,9 @@ class MappingDeclaration(_Section):
 
 
 class WorkflowsConfig(_Section):
-    """Step Functions executions. `functions` maps Lambda function names (as Task states name
-    them, e.g. `dev-send-tier-upgrade-email`) to `module:callable` handlers."""
+    """Step Functions executions. `functions` is a shorthand for `[[functions]]` entries with
+    Lambda's default settings: function name (as Task states name it, e.g.
+    `dev-send-tier-upgrade-email`) = `module:callable` handler."""
 
     functions: dict[str, str] = Field(default_factory=dict)
     #: a task invocation not finished by then (its worker died) runs again on another worker

@@ -12,7 +12,7 @@ from typing import Any
 from paybus.core.errors import FunctionError
 from paybus.runtime.config import PaybusConfig
 from paybus.runtime.services import Runtime
-from paybus.runtime.workflows import LocalFunctions, build_workflows, workflow_services
+from paybus.runtime.workflows import LambdaFunctions, build_workflows, workflow_services
 from paybus.store.store import open_store
 
 
@@ -31,7 +31,7 @@ async def main(url: str) -> None:
     config = PaybusConfig.model_validate(
         {"workflows": {"poll_seconds": 0.05, "task_lease_seconds": 1.0}}
     )
-    functions = LocalFunctions()
+    functions = LambdaFunctions.in_memory(store)
     functions.register("work", work)
     functions.register("register", register)
     workflows = build_workflows(store, config, invoker=functions)

@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from paybus.runtime.config import PaybusConfig
-from paybus.runtime.workflows import EngineOptions, LocalFunctions, Workflows, build_workflows
+from paybus.runtime.workflows import EngineOptions, LambdaFunctions, Workflows, build_workflows
 from paybus.runtime.workflows.service import ExecutionInfo
 from paybus.store.store import Store
 
@@ -36,9 +36,7 @@ def workflows_on(
 ) -> Workflows:
     if clock is not None:
         store.clock = clock
-    registry = LocalFunctions()
-    for name, function in (functions or {}).items():
-        registry.register(name, function)
+    registry = LambdaFunctions.in_memory(store, functions)
     # the AWS recordings show account 111111111111
     config = PaybusConfig.model_validate({"aws": {"account_id": "111111111111"}})
     workflows = build_workflows(store, config, invoker=registry)

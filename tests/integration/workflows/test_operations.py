@@ -211,7 +211,7 @@ async def test_express_runs_in_memory_and_answers_synchronously(store: Store) ->
         await create(workflows, "callback", CALLBACK, type="EXPRESS")
 
 
-async def test_integrations_not_on_this_build_fail_the_execution_visibly(store: Store) -> None:
+async def test_integrations_paybus_does_not_have_fail_the_execution_visibly(store: Store) -> None:
     clock = VirtualClock()
     workflows = workflows_on(store, clock=clock)
     definition = {
@@ -219,8 +219,8 @@ async def test_integrations_not_on_this_build_fail_the_execution_visibly(store: 
         "States": {
             "Send": {
                 "Type": "Task",
-                "Resource": "arn:aws:states:::sqs:sendMessage",
-                "Parameters": {"QueueUrl": "q", "MessageBody": "hi"},
+                "Resource": "arn:aws:states:::sns:publish",
+                "Parameters": {"TopicArn": "t", "Message": "hi"},
                 "End": True,
             }
         },

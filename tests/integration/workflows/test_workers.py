@@ -8,7 +8,7 @@ import json
 from collections import Counter
 from typing import Any
 
-from paybus.runtime.workflows import LocalFunctions, Workflows, build_workflows
+from paybus.runtime.workflows import LambdaFunctions, Workflows, build_workflows
 from paybus.store.store import Store, open_store
 
 FAN_OUT = {
@@ -46,7 +46,7 @@ async def test_two_workers_share_the_work_without_running_anything_twice(
     try:
         workers: list[Workflows] = []
         for worker_store in (store, other_store):
-            functions = LocalFunctions()
+            functions = LambdaFunctions.in_memory(worker_store)
             functions.register("count", count)
             workers.append(build_workflows(worker_store, invoker=functions))
 

@@ -21,10 +21,12 @@ from paybus.core.asl.model import (
     Event,
     ExecutionState,
     Finish,
+    RedriveExecution,
     StartExecution,
     StopExecution,
     TaskFailed,
     TaskHeartbeat,
+    TaskPickedUp,
     TaskSubmitted,
     TaskSucceeded,
     TimerFired,
@@ -59,7 +61,7 @@ def step(definition: Definition, state: ExecutionState | None, event: Event) -> 
             raise ValueError(f"{type(event).__name__} needs the execution state")
         working = copy.deepcopy(state)
     run = Run(definition, working, event.now)
-    if working["status"] != RUNNING and not isinstance(event, StartExecution):
+    if working["status"] != RUNNING and not isinstance(event, StartExecution | RedriveExecution):
         return Transition(working)
     _DISPATCH[type(event)](run, event)
     _drain(run)
@@ -115,7 +117,10 @@ def _on_start(run: Run, event: StartExecution) -> None:
     run.schedule(root.id)
 
 
-def _on_task(run: Run, event: TaskSucceeded | TaskFailed | TaskSubmitted | TaskHeartbeat) -> None:
+def _on_task(
+    run: Run,
+    event: TaskSucceeded | TaskFailed | TaskSubmitted | TaskHeartbeat | TaskPickedUp,
+) -> None:
     task = run.state["tasks"].get(event.task_id)
     if task is None:
         return  # late or duplicate: the task was closed already
@@ -125,6 +130,8 @@ def _on_task(run: Run, event: TaskSucceeded | TaskFailed | TaskSubmitted | TaskH
         signal = TaskSignal("failed", error=event.error, cause=event.cause)
     elif isinstance(event, TaskSubmitted):
         signal = TaskSignal("submitted", output=event.output)
+    elif isinstance(event, TaskPickedUp):
+        signal = TaskSignal("started", output=event.worker_name)
     else:
         signal = TaskSignal("heartbeat")
     run.schedule(task["frame"], signal)
@@ -158,13 +165,37 @@ def _on_stop(run: Run, event: StopExecution) -> None:
     _close(run, "ABORTED", "ExecutionAborted", details, error=event.error, cause=event.cause)
 
 
+def _on_redrive(run: Run, event: RedriveExecution) -> None:
+    """Resume at the top-level state where the execution stopped, with the input that state
+    had and the variables of then; states that succeeded before it are not run again."""
+    point = run.state.get("redrive_point")
+    if run.state["status"] == RUNNING or point is None:
+        return
+    count = int(run.state["context"]["Execution"].get("RedriveCount", 0)) + 1
+    run.state.update(status=RUNNING, output=None, error=None, cause=None)
+    execution = run.state["context"]["Execution"]
+    execution.update(RedriveCount=count, RedriveTime=format_timestamp(event.now))
+    run.emit(None, "ExecutionRedriven", {"redriveCount": count})
+    root = run.new_frame(None, (), point["input"])
+    root.data.update(
+        state=point["state"],
+        variables=dict(point["variables"]),
+        last_event=run.state["last_event"],
+        redrive_partial=point.get("partial"),
+    )
+    run.state["root"] = root.id
+    run.schedule(root.id)
+
+
 _DISPATCH: dict[type, Any] = {
     StartExecution: _on_start,
     TaskSucceeded: _on_task,
     TaskFailed: _on_task,
     TaskSubmitted: _on_task,
     TaskHeartbeat: _on_task,
+    TaskPickedUp: _on_task,
     TimerFired: _on_timer,
+    RedriveExecution: _on_redrive,
     StopExecution: _on_stop,
 }
 
@@ -362,6 +393,20 @@ def _close(
     cause: str | None = None,
 ) -> None:
     root = run.state["root"]
+    if root and run.has_frame(root) and status != "SUCCEEDED":
+        top = run.frame(root)
+        # where a redrive resumes: the top-level state running when the execution stopped
+        run.state["redrive_point"] = {
+            "state": top.state_name,
+            "input": top.input,
+            "variables": top.variables,
+            # a Parallel or Map keeps what its branches or iterations completed
+            "partial": (
+                {"results": top.work["results"], "completed": top.work["completed"]}
+                if "completed" in top.work
+                else None
+            ),
+        }
     run.emit(run.frame(root) if root and run.has_frame(root) else None, event_type, details)
     for frame_id in list(run.state["frames"]):
         run.cancel_waits(frame_id)

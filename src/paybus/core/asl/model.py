@@ -81,6 +81,15 @@ class TaskHeartbeat:
 
 
 @dataclass(frozen=True)
+class TaskPickedUp:
+    """An activity worker took the task (GetActivityTask): history's `ActivityStarted`."""
+
+    now: datetime
+    task_id: str
+    worker_name: str | None = None
+
+
+@dataclass(frozen=True)
 class TimerFired:
     now: datetime
     timer_id: str
@@ -93,14 +102,23 @@ class StopExecution:
     cause: str | None = None
 
 
+@dataclass(frozen=True)
+class RedriveExecution:
+    """Restart a FAILED, TIMED_OUT or ABORTED execution at the state where it stopped."""
+
+    now: datetime
+
+
 Event = (
     StartExecution
     | TaskSucceeded
     | TaskFailed
     | TaskSubmitted
     | TaskHeartbeat
+    | TaskPickedUp
     | TimerFired
     | StopExecution
+    | RedriveExecution
 )
 
 

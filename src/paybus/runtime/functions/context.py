@@ -4,13 +4,20 @@ table handle whose writes commit together with the acknowledgement of the handle
 
 from __future__ import annotations
 
+import asyncio
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Coroutine, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from paybus.core.tables import Condition, Delete, Put, TableOp, Update
+from paybus.core.tables import Condition, Delete, Item, Put, TableOp, Update
 from paybus.store.queues import Effect
+
+#: the loop the store lives on, and its `get_item`
+ItemReader = tuple[
+    asyncio.AbstractEventLoop,
+    Callable[[str, Mapping[str, Any]], Coroutine[Any, Any, Item | None]],
+]
 
 
 class TransactionalTables:
@@ -19,10 +26,30 @@ class TransactionalTables:
     For a queue-triggered invocation they commit in the same transaction as the delete of the
     messages that succeeded; for a direct invocation they commit when the handler returns. If
     the handler fails, nothing is written. Writes with an `idempotency_key` apply at most once.
+    Reads see what is committed (not this invocation's own buffered writes): `get_item` from a
+    sync handler (it runs on a worker thread), `await fetch_item(...)` from an async one.
     """
 
-    def __init__(self) -> None:
+    def __init__(self, reader: ItemReader | None = None) -> None:
         self.effects: list[Effect] = []
+        self._reader = reader
+
+    def get_item(self, table: str, key: Mapping[str, Any]) -> Item | None:
+        if self._reader is None:
+            raise RuntimeError("this context has no store to read tables from")
+        loop, read = self._reader
+        try:
+            running = asyncio.get_running_loop()
+        except RuntimeError:
+            running = None
+        if running is loop:
+            raise RuntimeError("an async handler reads with: await context.tables.fetch_item(...)")
+        return asyncio.run_coroutine_threadsafe(read(table, key), loop).result()
+
+    async def fetch_item(self, table: str, key: Mapping[str, Any]) -> Item | None:
+        if self._reader is None:
+            raise RuntimeError("this context has no store to read tables from")
+        return await self._reader[1](table, key)
 
     def put_item(
         self, table: str, item: Mapping[str, Any], *, condition: Condition | None = None

@@ -18,7 +18,7 @@ from typing import Any, TypeVar
 import orjson
 
 from paybus.core.errors import FunctionError, FunctionTimeout, NotFound, TooManyRequests
-from paybus.runtime.functions.context import LambdaContext, TransactionalTables
+from paybus.runtime.functions.context import ItemReader, LambdaContext, TransactionalTables
 from paybus.runtime.functions.definitions import FunctionConfig, Handler, is_async, load_handler
 from paybus.runtime.queues import QueueService
 
@@ -87,13 +87,20 @@ class Functions:
             )  # no messages
         return result
 
+    def _reader(self) -> ItemReader | None:
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:
+            return None
+        return loop, self.queues.store.tables.get_item
+
     def new_context(self, config: FunctionConfig) -> LambdaContext:
         return LambdaContext(
             aws_request_id=str(uuid.uuid4()),
             function_name=config.name,
             invoked_function_arn=self.arn(config.name),
             deadline=time.monotonic() + config.timeout,
-            tables=TransactionalTables(),
+            tables=TransactionalTables(self._reader()),
             log_group_name=f"/aws/lambda/{config.name}",
         )
 

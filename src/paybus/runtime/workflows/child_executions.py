@@ -8,20 +8,21 @@ of starting a second one: without a `Name`, paybus derives one from the parent t
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 import orjson
 
 from paybus.core.asl import InvokeTask
 from paybus.core.errors import FunctionError
+from paybus.runtime.workflows.integrations import TaskIntegration
 
 if TYPE_CHECKING:
     from paybus.runtime.workflows.service import ExecutionInfo, Workflows
 
 
-def child_executions(workflows: Callable[[], Workflows]) -> Callable[[InvokeTask], Awaitable[Any]]:
-    async def start_execution(task: InvokeTask) -> Any:
+def child_executions(workflows: Callable[[], Workflows]) -> TaskIntegration:
+    async def start_execution(task: InvokeTask, execution_arn: str) -> Any:
         parameters = task.parameters if isinstance(task.parameters, dict) else {}
         machine = parameters.get("StateMachineArn")
         if not isinstance(machine, str):

@@ -16,9 +16,11 @@ from paybus.core.asl import (
     Event,
     HistoryEvent,
     InvokeTask,
+    RedriveExecution,
     StopExecution,
     TaskFailed,
     TaskHeartbeat,
+    TaskPickedUp,
     TaskSubmitted,
     TaskSucceeded,
     TimerFired,
@@ -26,7 +28,16 @@ from paybus.core.asl import (
 
 _EVENTS: dict[str, type[Any]] = {
     cls.__name__: cls
-    for cls in (TaskSucceeded, TaskFailed, TaskSubmitted, TaskHeartbeat, TimerFired, StopExecution)
+    for cls in (
+        TaskSucceeded,
+        TaskFailed,
+        TaskSubmitted,
+        TaskHeartbeat,
+        TimerFired,
+        StopExecution,
+        RedriveExecution,
+        TaskPickedUp,
+    )
 }
 
 

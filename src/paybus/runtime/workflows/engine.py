@@ -27,6 +27,7 @@ from paybus.core.errors import (
 )
 from paybus.runtime.workflows import transitions
 from paybus.runtime.workflows.codec import decode_task, from_ms
+from paybus.runtime.workflows.integrations import UnitIntegration
 from paybus.runtime.workflows.tasks import TaskRunner
 from paybus.runtime.workflows.transitions import Applied, Settings, StartRequest, TaskWork
 from paybus.store.store import Store
@@ -49,18 +50,26 @@ class EngineOptions:
 
 class WorkflowEngine:
     def __init__(
-        self, store: Store, runner: TaskRunner, options: EngineOptions | None = None
+        self,
+        store: Store,
+        runner: TaskRunner,
+        options: EngineOptions | None = None,
+        units: dict[str, UnitIntegration] | None = None,
     ) -> None:
         self.store = store
         self.runner = runner
         self.options = options or EngineOptions()
         lease_ms = int(self.options.task_lease_seconds * 1000)
-        self.settings = Settings(store.dialect, lease_ms if self.options.run_tasks_here else 0)
+        self.settings = Settings(
+            store.dialect, lease_ms if self.options.run_tasks_here else 0, units=dict(units or {})
+        )
         self._ready: asyncio.Queue[TaskWork] = asyncio.Queue()
         self._timer_wake = asyncio.Event()
         self._inbox_wake = asyncio.Event()
         self._closed: dict[str, list[asyncio.Future[None]]] = defaultdict(list)
         self._in_flight = 0
+        #: told which queues got messages from a transition (their long polls wake up)
+        self.queue_waker: Callable[[set[str]], None] | None = None
 
     # ---- clock --------------------------------------------------------------------------------
 
@@ -134,6 +143,16 @@ class WorkflowEngine:
     async def stop(self, arn: str, error: str | None, cause: str | None) -> Applied:
         return await self.deliver(arn, [StopExecution(self.now(), error, cause)])
 
+    async def redrive(self, arn: str) -> Applied:
+        settings, now_ms = self.settings, self.now_ms()
+        applied = await self.store.write(
+            lambda: transitions.redrive_execution(settings, arn, now_ms)
+        )
+        if applied is None:
+            raise ExecutionDoesNotExist(f"Execution Does Not Exist: '{arn}'")
+        self._after(applied)
+        return applied
+
     async def apply_inbox(self, arn: str) -> Applied | None:
         settings, now_ms = self.settings, self.now_ms()
         applied = await self.store.write(
@@ -144,6 +163,8 @@ class WorkflowEngine:
         return applied
 
     def _after(self, applied: Applied) -> None:
+        if applied.queues and self.queue_waker is not None:
+            self.queue_waker(set(applied.queues))
         for task in applied.tasks:
             self._ready.put_nowait(task)
         if applied.next_timer_ms is not None:
@@ -184,7 +205,7 @@ class WorkflowEngine:
     async def run_task(self, task: TaskWork) -> None:
         self._in_flight += 1
         try:
-            event = await self.runner.run(task.task)
+            event = await self.runner.run(task.task, task.execution_arn)
             await self.deliver(task.execution_arn, [event], done_task=task.task.task_id)
         except ExecutionDoesNotExist:
             pass  # deleted meanwhile: nothing waits for this result
@@ -213,6 +234,11 @@ class WorkflowEngine:
                 progressed += len(done)
             if not progressed and self._ready.empty():
                 return  # what still runs waits on something outside (a callback, a clock)
+
+    @property
+    def busy(self) -> bool:
+        """Task invocations of this process are running or queued (their outcome will come)."""
+        return self._in_flight > 0 or not self._ready.empty()
 
     async def next_timer_ms(self) -> int | None:
         return await self.store.read(work.next_timer_due)

@@ -18,6 +18,7 @@ from paybus.core.asl import (
     Definition,
     Event,
     Finish,
+    HistoryEvent,
     InvokeTask,
     StartExecution,
     StartTimer,
@@ -46,11 +47,14 @@ class ExpressRun:
         self.events: asyncio.Queue[Event] = asyncio.Queue()
         self.timers: dict[str, asyncio.TimerHandle] = {}
         self.tasks: set[asyncio.Task[None]] = set()
+        #: every history event of the run (TestState reads it; Express keeps no history)
+        self.history: list[HistoryEvent] = []
 
     async def run(self, start: StartExecution) -> ExpressOutcome:
         transition = step(self.definition, None, start)
         try:
             while True:
+                self.history.extend(transition.history)
                 finish = self._perform(transition.effects)
                 if finish is not None:
                     return ExpressOutcome(

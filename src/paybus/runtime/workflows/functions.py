@@ -1,37 +1,40 @@
-"""Local Lambda-style functions: `handler(event, context)` callables registered by name.
+"""Lambda Task states run the functions of the one registry, `runtime.functions.Functions`.
 
-The workflow runtime invokes functions only through the `FunctionInvoker` protocol, so the
-function runner of issue 4 (`runtime/functions`) can replace `LocalFunctions` without touching
-the executor. Names resolve like Lambda's: a bare name, a partial or a full function ARN (any
-region and account, as the seed's placeholders), with or without a version qualifier.
+The executor calls functions only through the `FunctionInvoker` protocol; `LambdaFunctions` is
+its implementation over the registry that `[[functions]]` (and the `[workflows.functions]`
+shorthand) fill, so a Task gets the same timeouts, reserved concurrency and context as any other
+invocation. Failures become Lambda's error shape in the execution: the handler's exception type
+as the error and Lambda's JSON error document as the cause; a timeout is `Lambda.Unknown`, a
+throttle `Lambda.TooManyRequestsException`, an unknown function `Lambda.ResourceNotFoundException`.
 """
 
 from __future__ import annotations
 
-import asyncio
-import importlib
-import inspect
-import random
-import time
 import traceback
-import uuid
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from collections.abc import Callable
 from typing import Any, Protocol
 
 import orjson
 
-from paybus.core.errors import ConfigError, FunctionError, NotFound
+from paybus.core.errors import FunctionError, FunctionTimeout, NotFound, TooManyRequests
+from paybus.core.queues.naming import QueueNaming
+from paybus.runtime.config import PaybusConfig
+from paybus.runtime.functions import FunctionConfig, Functions
+from paybus.runtime.functions.declared import declared_functions
+from paybus.runtime.functions.definitions import Handler
+from paybus.runtime.queues import QueueService
+from paybus.store.store import Store
 
-Handler = Callable[[Any, Any], Any]
+UNKNOWN = "Lambda.Unknown"
+THROTTLED = "Lambda.TooManyRequestsException"
+NOT_FOUND = "Lambda.ResourceNotFoundException"
 
 
 class FunctionInvoker(Protocol):
     async def invoke(self, function: str, payload: Any) -> Any:
         """Run the function named `function` (name or ARN) with `payload`; return its result.
 
-        Raise `NotFound` for an unknown function and `FunctionError(message, error_type)`
-        when the handler fails (`error_type` is what Lambda reports as `errorType`).
+        Raise `FunctionError(cause, error)` with the error and cause the execution records.
         """
 
 
@@ -45,97 +48,76 @@ def function_name(reference: str) -> str:
     return reference
 
 
-@dataclass(frozen=True)
-class LambdaContext:
-    """The parts of Lambda's context object handlers commonly read."""
+class LambdaFunctions:
+    """`FunctionInvoker` over the function registry (built on first use when given a factory:
+    a process that never runs a task, like the CLI, imports no handler)."""
 
-    function_name: str
-    invoked_function_arn: str
-    aws_request_id: str
-    deadline: float
-    memory_limit_in_mb: int = 128
-    function_version: str = "$LATEST"
+    def __init__(self, functions: Functions | Callable[[], Functions]) -> None:
+        self._functions = functions if isinstance(functions, Functions) else None
+        self._factory = None if isinstance(functions, Functions) else functions
 
-    def get_remaining_time_in_millis(self) -> int:
-        return max(0, int((self.deadline - time.monotonic()) * 1000))
-
-
-def load_handler(spec: str) -> Handler:
-    """Import `module:callable` (`module:attr.attr` for nested attributes)."""
-    module_name, _, attribute = spec.partition(":")
-    if not module_name or not attribute:
-        raise ConfigError(f"function handler {spec!r} must be written 'module:callable'")
-    try:
-        target: Any = importlib.import_module(module_name)
-    except ImportError as error:
-        raise ConfigError(f"cannot import module {module_name!r} for {spec!r}: {error}") from None
-    for part in attribute.split("."):
-        target = getattr(target, part, None)
-        if target is None:
-            raise ConfigError(f"{spec!r}: module {module_name!r} has no attribute {attribute!r}")
-    if not callable(target):
-        raise ConfigError(f"{spec!r} is not callable")
-    handler: Handler = target
-    return handler
-
-
-@dataclass
-class LocalFunctions:
-    """A registry of handlers run in this process; sync handlers run on worker threads."""
-
-    handlers: dict[str, Handler] = field(default_factory=dict)
-    region: str = "us-east-1"
-    account_id: str = "000000000000"
-    timeout_seconds: float = 900.0
-    #: `module:callable` specs imported on first use (processes that rarely run functions)
-    lazy: dict[str, str] = field(default_factory=dict)
+    @property
+    def functions(self) -> Functions:
+        if self._functions is None:
+            assert self._factory is not None
+            self._functions = self._factory()
+        return self._functions
 
     @classmethod
-    def from_specs(
-        cls, specs: Mapping[str, str], *, eager: bool = True, **options: Any
-    ) -> LocalFunctions:
-        """Handlers from `module:callable` specs; `eager` imports them now, so a bad spec
-        stops a server at start rather than failing its first execution."""
-        if eager:
-            return cls({name: load_handler(spec) for name, spec in specs.items()}, **options)
-        return cls(lazy=dict(specs), **options)
+    def in_memory(
+        cls, store: Store, handlers: dict[str, Handler] | None = None, *, timeout: float = 900.0
+    ) -> LambdaFunctions:
+        """A registry of Python callables (tests, the bench, `paybus sfn run`)."""
+        invoker = cls(Functions(QueueService(store)))
+        for name, handler in (handlers or {}).items():
+            invoker.register(name, handler, timeout=timeout)
+        return invoker
 
-    def register(self, name: str, handler: Handler) -> None:
-        self.handlers[function_name(name)] = handler
+    def register(self, name: str, handler: Handler, *, timeout: float = 900.0) -> None:
+        name = function_name(name)
+        self.functions.register(FunctionConfig(name, f"{name}:handler", timeout), handler)
 
     async def invoke(self, function: str, payload: Any) -> Any:
         name = function_name(function)
-        if name not in self.handlers and name in self.lazy:
-            self.handlers[name] = load_handler(self.lazy[name])
-        handler = self.handlers.get(name)
-        if handler is None:
-            raise NotFound(f"Function not found: {self._arn(name)}")
-        # a request id, not a secret: no urandom call (slow on some VMs) on every invocation
-        request_id = str(uuid.UUID(int=random.getrandbits(128), version=4))
-        context = LambdaContext(
-            name, self._arn(name), request_id, time.monotonic() + self.timeout_seconds
-        )
         try:
-            if inspect.iscoroutinefunction(handler):
-                return await handler(payload, context)
-            return await asyncio.to_thread(handler, payload, context)
-        except FunctionError:
-            raise
-        except Exception as error:
-            raise FunctionError(_lambda_cause(error), type(error).__name__) from error
+            return await self.functions.invoke(name, payload)
+        except FunctionTimeout as timeout:
+            raise FunctionError(_unknown_cause(timeout.message), UNKNOWN) from None
+        except FunctionError as error:
+            raise FunctionError(_lambda_cause(error), error.error_type) from None
+        except TooManyRequests as throttled:
+            raise FunctionError(throttled.message, THROTTLED) from None
+        except NotFound as missing:
+            raise FunctionError(missing.message, NOT_FOUND) from None
 
-    def _arn(self, name: str) -> str:
-        return f"arn:aws:lambda:{self.region}:{self.account_id}:function:{name}"
+
+def declared_registry(store: Store, config: PaybusConfig) -> Functions:
+    """The functions the project file declares, in a registry of their own."""
+    naming = QueueNaming(config.aws.region, config.aws.account_id)
+    functions = Functions(QueueService(store, naming))
+    for declared in declared_functions(config):
+        functions.register(declared)
+    return functions
 
 
-def _lambda_cause(error: Exception) -> str:
+def _lambda_cause(error: FunctionError) -> str:
     """The JSON Lambda's Python runtime reports for an unhandled exception."""
-    frames = traceback.format_tb(error.__traceback__)
+    original = error.__cause__
+    frames = traceback.format_tb(original.__traceback__) if original is not None else []
+    message = str(original) if original is not None else error.message
     return orjson.dumps(
         {
-            "errorMessage": str(error),
-            "errorType": type(error).__name__,
+            "errorMessage": message,
+            "errorType": error.error_type,
             "requestId": "",
             "stackTrace": [line.strip() for line in frames],
         }
     ).decode()
+
+
+def _unknown_cause(message: str) -> str:
+    payload = orjson.dumps({"errorMessage": message}).decode()
+    return (
+        "The cause could not be determined because Lambda did not return an error type. "
+        f"Returned payload: {payload}"
+    )

@@ -26,9 +26,12 @@ from paybus.core.errors import (
     ValidationError,
 )
 from paybus.runtime.workflows import arns
+from paybus.runtime.workflows.activities import Activities
 from paybus.runtime.workflows.codec import from_ms
 from paybus.runtime.workflows.engine import WorkflowEngine
 from paybus.runtime.workflows.express import ExpressOutcome, ExpressRun
+from paybus.runtime.workflows.redrive import redrive_status
+from paybus.runtime.workflows.single_state import StateTestResult, run_state_test
 from paybus.store.workflows import executions, machines
 from paybus.store.workflows.records import ExecutionRow, ExecutionSummary, MachineRow
 
@@ -61,6 +64,10 @@ class ExecutionInfo:
     output: str | None = None
     error: str | None = None
     cause: str | None = None
+    redrive_count: int = 0
+    redrive_date: datetime | None = None
+    redrive_status: str | None = None
+    redrive_status_reason: str | None = None
 
 
 @dataclass(frozen=True)
@@ -90,6 +97,7 @@ class Workflows:
         self.region = region
         self.account_id = account_id
         self._express: set[asyncio.Task[ExpressOutcome]] = set()
+        self.activities = Activities(engine, region, account_id)
 
     # ---- state machines -------------------------------------------------------------------------
 
@@ -246,6 +254,10 @@ class Workflows:
 
     async def describe_execution(self, arn: str) -> ExecutionInfo:
         row = await self._execution(arn)
+        state = orjson.loads(row.state)
+        execution = state.get("context", {}).get("Execution", {})
+        redriven = execution.get("RedriveTime")
+        status, reason = redrive_status(row, state, self.store.now_ms())
         return ExecutionInfo(
             row.arn,
             row.machine_arn,
@@ -257,7 +269,35 @@ class Workflows:
             row.output,
             row.error,
             row.cause,
+            int(execution.get("RedriveCount", 0)),
+            None if redriven is None else datetime.fromisoformat(redriven),
+            status,
+            reason,
         )
+
+    async def test_state(
+        self,
+        definition: str,
+        input: str | None = None,
+        state_name: str | None = None,
+        variables: str | None = None,
+    ) -> StateTestResult:
+        """TestState: one state run on its own, in memory (no execution is recorded)."""
+        machine = arns.machine_arn(self.region, self.account_id, "TestState")
+        return await run_state_test(
+            self.engine,
+            definition,
+            input,
+            state_name=state_name,
+            variables=variables,
+            machine_arn=machine,
+        )
+
+    async def redrive_execution(self, arn: str) -> datetime:
+        """RedriveExecution: the execution runs again from the state where it stopped."""
+        row = await self._execution(arn)
+        await self.engine.redrive(row.arn)
+        return from_ms(self.store.now_ms())
 
     async def describe_state_machine_for_execution(self, arn: str) -> StateMachineInfo:
         row = await self._execution(arn)

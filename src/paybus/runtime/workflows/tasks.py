@@ -1,13 +1,14 @@
 """Running a Task state's resource: what each `Resource` ARN means, and its outcome as an event.
 
 Lambda functions (a function ARN or name, or `arn:aws:states:::lambda:invoke`) run through the
-`FunctionInvoker`; integrations whose paybus service is not on this build answer with a
-`States.Runtime` failure naming what is missing, so the execution fails visibly, never hangs.
+`FunctionInvoker`, service integrations through `integrations/`; an integration this process was
+not given (no queue service, say) answers with a `States.Runtime` failure naming what is
+missing, so the execution fails visibly, never hangs.
 """
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
@@ -16,21 +17,18 @@ import orjson
 from paybus.core.asl import Event, InvokeTask, TaskFailed, TaskSubmitted, TaskSucceeded
 from paybus.core.errors import FunctionError, NotFound, PaybusError
 from paybus.runtime.workflows.functions import FunctionInvoker
+from paybus.runtime.workflows.integrations import TaskIntegration
 
 LAMBDA_INVOKE = "arn:aws:states:::lambda:invoke"
 CALLBACK = ".waitForTaskToken"
 RUNTIME_ERROR = "States.Runtime"
 
-#: integrations that need a paybus service this build does not have yet
+#: integrations that need a paybus service this process was built without
 UNAVAILABLE = {
     "sqs": "the SQS-compatible queue service",
     "events": "the EventBridge-compatible bus",
-    "http": "the HTTP task integration",
     "activity": "activities (GetActivityTask workers)",
 }
-
-#: extra integrations: `arn:aws:states:::<service>:<api>` prefix -> handler(task) -> result
-Integration = Callable[[InvokeTask], Awaitable[Any]]
 
 
 class TaskRunner:
@@ -38,16 +36,16 @@ class TaskRunner:
         self,
         invoker: FunctionInvoker,
         now: Callable[[], datetime],
-        integrations: dict[str, Integration] | None = None,
+        integrations: dict[str, TaskIntegration] | None = None,
     ) -> None:
         self.invoker = invoker
         self.now = now
         self.integrations = dict(integrations or {})
 
-    async def run(self, task: InvokeTask) -> Event:
+    async def run(self, task: InvokeTask, execution_arn: str = "") -> Event:
         """Run `task` once; its outcome (success, failure, or submitted for callbacks)."""
         try:
-            result = await self._dispatch(task)
+            result = await self._dispatch(task, execution_arn)
         except FunctionError as error:
             return TaskFailed(self.now(), task.task_id, error.error_type, error.message)
         except NotFound as error:
@@ -71,7 +69,7 @@ class TaskRunner:
             return TaskSubmitted(self.now(), task.task_id, result)
         return TaskSucceeded(self.now(), task.task_id, result)
 
-    async def _dispatch(self, task: InvokeTask) -> Any:
+    async def _dispatch(self, task: InvokeTask, execution_arn: str) -> Any:
         resource = task.resource.removesuffix(CALLBACK)
         if resource == LAMBDA_INVOKE:
             return await self._lambda_invoke(task.parameters)
@@ -80,7 +78,7 @@ class TaskRunner:
             api = ":".join(parts[5:])
             for prefix, integration in self.integrations.items():
                 if api == prefix or api.startswith(prefix + ".") or api.startswith(prefix + ":"):
-                    return await integration(task)
+                    return await integration(task, execution_arn)
             raise IntegrationUnavailable(resource, parts[5])
         if len(parts) >= 6 and parts[2] == "states" and parts[5] == "activity":
             raise IntegrationUnavailable(resource, "activity")

@@ -23,14 +23,18 @@ from paybus.core.asl import (
     ExecutionState,
     HistoryEvent,
     InvokeTask,
+    RedriveExecution,
     StartExecution,
     StartTimer,
+    TaskFailed,
+    TaskSubmitted,
+    TaskSucceeded,
     TimerFired,
     WaitForToken,
     parse_definition,
     step,
 )
-from paybus.core.errors import ExecutionAlreadyExists, TaskTimedOut
+from paybus.core.errors import ExecutionAlreadyExists, FunctionError, PaybusError, TaskTimedOut
 from paybus.runtime.workflows.arns import execution_arn
 from paybus.runtime.workflows.codec import (
     decode_event,
@@ -41,6 +45,8 @@ from paybus.runtime.workflows.codec import (
     from_ms,
     to_ms,
 )
+from paybus.runtime.workflows.integrations import UnitIntegration, service_api
+from paybus.runtime.workflows.redrive import check_redrivable
 from paybus.store.dialect import Dialect
 from paybus.store.sql import Unit
 from paybus.store.workflows import executions, machines, work
@@ -72,6 +78,8 @@ class Applied:
     closed: bool = False
     #: set when a start found the execution running already (idempotent start)
     started_at: int | None = None
+    #: queues that got messages in this transition (their long polls wake up)
+    queues: frozenset[str] = frozenset()
 
 
 @dataclass
@@ -83,6 +91,8 @@ class Settings:
     #: for any worker to claim (a process that does not run tasks, like the CLI)
     local_lease_ms: int
     definitions: dict[str, Definition] = field(default_factory=dict)
+    #: integrations run inside the transition (`sqs:sendMessage` -> unit), exactly once
+    units: dict[str, UnitIntegration] = field(default_factory=dict)
 
 
 def load_definition(settings: Settings, definition_id: str) -> Unit[Definition]:
@@ -100,6 +110,9 @@ class _Steps:
     state: ExecutionState
     history: list[HistoryEvent] = field(default_factory=list)
     effects: list[Any] = field(default_factory=list)
+    #: tasks whose integration ran inside this transaction (never handed to a runner)
+    inlined: set[str] = field(default_factory=set)
+    queues: set[str] = field(default_factory=set)
 
     def apply(self, definition: Definition, event: Event) -> None:
         transition = step(definition, self.state, event)
@@ -145,6 +158,8 @@ def apply_to_execution(
         raise TaskTimedOut(TASK_CLOSED)
     for event in events:
         steps.apply(definition, event)
+    if settings.units:
+        yield from run_units(settings, definition, steps, arn, now_ms)
     applied = yield from persist_work(settings, arn, old_state, steps, now_ms)
     saved = yield from save_state(arn, steps.state, now_ms)
     return dataclasses.replace(applied, status=saved.status, closed=saved.closed)
@@ -185,6 +200,8 @@ def start_execution(settings: Settings, request: StartRequest) -> Unit[Applied]:
     )
     transition = step(definition, None, first)
     steps = _Steps(transition.state, list(transition.history), list(transition.effects))
+    if settings.units:
+        yield from run_units(settings, definition, steps, arn, now_ms)
     state = steps.state
     status = str(state["status"])
     inserted = yield from executions.insert_execution(
@@ -228,7 +245,7 @@ def persist_work(
 ) -> Unit[Applied]:
     """Write what the steps asked for: timers, task invocations, tokens and history."""
     state = steps.state
-    plan = _Plan.of(steps.effects, state)
+    plan = _Plan.of(steps.effects, state, steps.inlined)
     for timer_id, fire_at in plan.timers.items():
         yield from work.add_timer(arn, timer_id, fire_at)
     for timer_id in plan.cancelled_timers:
@@ -248,7 +265,7 @@ def persist_work(
         )
     leased = tuple(TaskWork(arn, task) for task in plan.tasks) if lease_until else ()
     next_timer = min(plan.timers.values(), default=None)
-    return Applied(arn, RUNNING, leased, next_timer)
+    return Applied(arn, RUNNING, leased, next_timer, queues=frozenset(steps.queues))
 
 
 def save_state(arn: str, state: ExecutionState, now_ms: int) -> Unit[Applied]:
@@ -283,7 +300,7 @@ class _Plan:
     tokens: dict[str, str] = field(default_factory=dict)
 
     @classmethod
-    def of(cls, effects: list[Any], state: ExecutionState) -> _Plan:
+    def of(cls, effects: list[Any], state: ExecutionState, inlined: set[str]) -> _Plan:
         plan = cls()
         started: set[str] = set()
         invoked: set[str] = set()
@@ -296,13 +313,70 @@ class _Plan:
                 plan.cancelled_timers.append(effect.timer_id)
             elif isinstance(effect, InvokeTask):
                 invoked.add(effect.task_id)
-                if effect.task_id in state["tasks"]:
+                if effect.task_id in state["tasks"] and effect.task_id not in inlined:
                     plan.tasks.append(effect)
             elif isinstance(effect, CancelTask) and effect.task_id not in invoked:
                 plan.cancelled_tasks.append(effect.task_id)
             elif isinstance(effect, WaitForToken):
                 plan.tokens[effect.token] = effect.task_id
         return plan
+
+
+def run_units(
+    settings: Settings, definition: Definition, steps: _Steps, arn: str, now_ms: int
+) -> Unit[None]:
+    """Run the unit integrations the steps scheduled, and apply their outcomes, until the steps
+    schedule no more (a send whose success leads straight to another send)."""
+    while True:
+        due = [
+            (effect, unit)
+            for effect in steps.effects
+            if isinstance(effect, InvokeTask)
+            and effect.task_id not in steps.inlined
+            and effect.task_id in steps.state["tasks"]
+            and (unit := settings.units.get(service_api(effect.resource) or "")) is not None
+        ]
+        if not due:
+            return
+        for task, unit in due:
+            steps.inlined.add(task.task_id)
+            event = yield from _unit_outcome(unit, task, arn, now_ms)
+            if event is not None:
+                steps.apply(definition, event)
+
+
+def _unit_outcome(
+    unit: UnitIntegration, task: InvokeTask, arn: str, now_ms: int
+) -> Unit[Event | None]:
+    now = from_ms(now_ms)
+    try:
+        result = yield from unit(task, arn, now_ms)
+    except FunctionError as error:
+        return TaskFailed(now, task.task_id, error.error_type, error.message)
+    except PaybusError as error:
+        return TaskFailed(now, task.task_id, "States.Runtime", error.message)
+    if not result.answered:
+        return None
+    if task.callback:
+        return TaskSubmitted(now, task.task_id, result.response)
+    return TaskSucceeded(now, task.task_id, result.response)
+
+
+def redrive_execution(settings: Settings, arn: str, now_ms: int) -> Unit[Applied | None]:
+    """Reopen a closed execution at the state where it stopped (None: no such execution)."""
+    row = yield from executions.get_execution(settings.dialect, arn, "wait")
+    if row is None:
+        return None
+    old_state: ExecutionState = orjson.loads(row.state)
+    check_redrivable(row, old_state, now_ms)
+    definition = yield from load_definition(settings, row.definition_id)
+    steps = _Steps(old_state)
+    steps.apply(definition, RedriveExecution(from_ms(now_ms)))
+    if settings.units:
+        yield from run_units(settings, definition, steps, arn, now_ms)
+    applied = yield from persist_work(settings, arn, old_state, steps, now_ms)
+    saved = yield from save_state(arn, steps.state, now_ms)
+    return dataclasses.replace(applied, status=saved.status, closed=saved.closed)
 
 
 def queue_due_timers(settings: Settings, now_ms: int, limit: int) -> Unit[list[str]]:

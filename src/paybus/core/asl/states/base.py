@@ -41,7 +41,7 @@ Outcome = Advance | Raise | Suspend
 
 @dataclass(frozen=True)
 class TaskSignal:
-    kind: str  # succeeded | failed | submitted | heartbeat
+    kind: str  # succeeded | failed | submitted | heartbeat | started (output: worker name)
     output: Any = None
     error: str | None = None
     cause: str | None = None

@@ -1,5 +1,6 @@
 """Map: runs the item processor once per item as child frames, at most `MaxConcurrency` at a
-time, and outputs the iteration results in item order (inline; distributed runs the same way)."""
+time, and outputs the iteration results in item order (inline; distributed runs the same way). A
+redrive of a failed Map runs only the iterations that did not complete."""
 
 from __future__ import annotations
 
@@ -32,18 +33,22 @@ class MapState:
         tolerated = tolerated_failures(run, frame, state, value, len(items))
         work = frame.work
         work.clear()
+        kept = frame.data.pop("redrive_partial", None)
+        if kept is None or len(kept["results"]) != len(items):
+            kept = {"results": [None] * len(items), "completed": []}
         work.update(
             value=value,
             items=items,
             next=0,
             running=[],
-            results=[None] * len(items),
-            done=0,
+            results=list(kept["results"]),
+            completed=list(kept["completed"]),
+            done=len(kept["completed"]),
             failures=0,
             tolerated=tolerated,
             concurrency=concurrency,
         )
-        if not items:
+        if work["done"] == len(items):
             return self._succeed(run, frame, state)
         self._fill(run, frame, state)
         return Suspend()
@@ -72,9 +77,11 @@ class MapState:
                     )
                 return Raise(error, cause)
             work["results"][index] = {"Error": error, "Cause": cause}
+            work["completed"].append(index)
         else:
             run.emit(frame, "MapIterationSucceeded", details)
             work["results"][index] = child.data["output"]
+            work["completed"].append(index)
             run.drop_frame(child.id)
         work["done"] += 1
         if work["done"] == len(work["items"]):
@@ -85,9 +92,12 @@ class MapState:
     def _fill(self, run: Run, frame: Frame, state: Mapping[str, Any]) -> None:
         work = frame.work
         limit = work["concurrency"] or len(work["items"])
+        completed = set(work["completed"])
         while work["next"] < len(work["items"]) and len(work["running"]) < limit:
             index = work["next"]
             work["next"] = index + 1
+            if index in completed:
+                continue  # done before a redrive
             item_input = iteration_input(
                 run, frame, state, work["value"], index, work["items"][index]
             )

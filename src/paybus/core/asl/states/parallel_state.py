@@ -1,5 +1,6 @@
 """Parallel: runs every branch as a child frame on the same input; output is their outputs in
-branch order. The first failing branch aborts the others and fails the state."""
+branch order. The first failing branch aborts the others and fails the state; a redrive of
+that failure runs only the branches that did not succeed."""
 
 from __future__ import annotations
 
@@ -20,8 +21,20 @@ class ParallelState:
         work = frame.work
         work.clear()
         count = len(state["Branches"])
-        work.update(children=[], results=[None] * count, remaining=count)
+        kept = frame.data.pop("redrive_partial", None) or {
+            "results": [None] * count,
+            "completed": [],
+        }
+        completed = set(kept["completed"])
+        work.update(
+            children=[],
+            results=list(kept["results"]),
+            remaining=count - len(completed),
+            completed=sorted(completed),
+        )
         for index in range(count):
+            if index in completed:
+                continue
             child = run.new_frame(
                 frame, (*frame.scope, frame.state_name, index), value, {"branch": index}
             )
@@ -42,6 +55,7 @@ class ParallelState:
             work["children"] = []
             return Raise(error, cause)
         work["results"][child.data["branch"]] = child.data["output"]
+        work["completed"].append(child.data["branch"])
         run.drop_frame(child.id)
         work["remaining"] -= 1
         if work["remaining"]:

@@ -74,6 +74,10 @@ class TaskState:
         if signal.kind == "heartbeat":
             self._restart_heartbeat(run, frame)
             return Suspend()
+        if signal.kind == "started":
+            worker = {"workerName": signal.output} if signal.output else None
+            run.emit(frame, f"{info.family}Started", worker)
+            return Suspend()
         if signal.kind == "submitted":
             run.emit(
                 frame,
@@ -125,8 +129,9 @@ class TaskState:
         if heartbeat is not None:
             details["heartbeatInSeconds"] = heartbeat
         run.emit(frame, f"{info.family}Scheduled", details)
-        started = self._ids(info) if info.family == "Task" else None
-        run.emit(frame, f"{info.family}Started", started)
+        if info.family != "Activity":  # an activity starts when a worker takes it
+            started = self._ids(info) if info.family == "Task" else None
+            run.emit(frame, f"{info.family}Started", started)
 
     def _seconds(self, run: Run, frame: Frame, state: Mapping[str, Any], key: str) -> int | None:
         if key in state:

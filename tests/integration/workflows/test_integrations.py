@@ -1,0 +1,275 @@
+"""Service integrations of Task states against paybus's own services: SQS sends (in the
+transition's transaction), EventBridge PutEvents, real HTTP; with and without task tokens."""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import json
+import socket
+from collections.abc import AsyncIterator
+from typing import Any
+
+import orjson
+import pytest
+import uvicorn
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse
+from starlette.routing import Route
+
+from paybus.core.asl import InvokeTask
+from paybus.runtime.assembly import build_runtime
+from paybus.runtime.bus.dispatcher import Dispatcher
+from paybus.runtime.config import PaybusConfig
+from paybus.runtime.services import Runtime
+from paybus.runtime.workflows import Workflows
+from paybus.runtime.workflows.bus_targets import state_machine_invoker
+from paybus.runtime.workflows.integrations.events import put_events
+from paybus.runtime.workflows.service import ExecutionInfo
+from paybus.store.store import Store
+
+from .helpers import VirtualClock, create, settle
+
+QUEUE_URL = "http://localhost:4510/000000000000/{}"
+
+
+@pytest.fixture
+async def runtime(store: Store) -> AsyncIterator[Runtime]:
+    built = build_runtime(PaybusConfig(), store)
+    assert built.bus is not None and built.queues is not None
+    await built.bus.start()
+    yield built
+    assert built.functions is not None
+    built.functions.close()
+
+
+def one_task(resource: str, parameters: dict[str, Any], **extra: Any) -> dict[str, Any]:
+    state = {"Type": "Task", "Resource": resource, "Parameters": parameters, "End": True}
+    return {"StartAt": "Call", "States": {"Call": {**state, **extra}}}
+
+
+async def run(runtime: Runtime, definition: Any, input: Any = None) -> ExecutionInfo:
+    workflows = runtime.workflows
+    assert workflows is not None
+    clock = VirtualClock()
+    runtime.store.clock = clock
+    machine = await create(workflows, f"m{id(definition)}", definition)
+    started = await workflows.start_execution(machine, "e", json.dumps(input or {}))
+    return await settle(workflows, started.arn, clock)
+
+
+async def history_types(workflows: Workflows, arn: str) -> list[str]:
+    page = await workflows.get_execution_history(arn)
+    return [event["type"] for event in page.events]
+
+
+async def test_send_message_is_on_the_queue_once_with_sqs_result(runtime: Runtime) -> None:
+    assert runtime.queues and runtime.workflows
+    await runtime.queues.create_queue("receipts")
+    definition = one_task(
+        "arn:aws:states:::sqs:sendMessage",
+        {"QueueUrl": QUEUE_URL.format("receipts"), "MessageBody": {"order.$": "$.order"}},
+    )
+    info = await run(runtime, definition, {"order": "o-1"})
+    assert info.status == "SUCCEEDED"
+    output = orjson.loads(info.output or "")
+    [message] = await runtime.queues.receive_message("receipts", max_messages=10)
+    assert message.body == '{"order":"o-1"}'
+    assert output["MessageId"] == message.message_id
+    assert output["MD5OfMessageBody"] == hashlib.md5(message.body.encode()).hexdigest()
+    assert await runtime.queues.receive_message("receipts", max_messages=10) == []
+    assert (await history_types(runtime.workflows, info.arn))[1:-1] == [
+        "TaskStateEntered",
+        "TaskScheduled",
+        "TaskStarted",
+        "TaskSucceeded",
+        "TaskStateExited",
+    ]
+
+
+async def test_send_message_to_a_missing_queue_fails_like_sqs(runtime: Runtime) -> None:
+    definition = one_task(
+        "arn:aws:states:::sqs:sendMessage", {"QueueUrl": "nowhere", "MessageBody": "x"}
+    )
+    info = await run(runtime, definition)
+    assert (info.status, info.error) == ("FAILED", "SQS.SqsException")
+    assert "Service: Sqs" in (info.cause or "")
+
+
+async def test_send_message_wait_for_token_resumes_with_the_consumers_answer(
+    runtime: Runtime,
+) -> None:
+    assert runtime.queues and runtime.workflows
+    await runtime.queues.create_queue("approvals")
+    definition = one_task(
+        "arn:aws:states:::sqs:sendMessage.waitForTaskToken",
+        {
+            "QueueUrl": QUEUE_URL.format("approvals"),
+            "MessageBody": {"token.$": "$$.Task.Token", "amount.$": "$.amount"},
+        },
+    )
+    waiting = await run(runtime, definition, {"amount": 9})
+    assert waiting.status == "RUNNING"
+    [message] = await runtime.queues.receive_message("approvals")
+    body = json.loads(message.body)
+    await runtime.workflows.send_task_success(
+        body["token"], json.dumps({"approved": body["amount"]})
+    )
+    info = await runtime.workflows.describe_execution(waiting.arn)
+    assert (info.status, info.output) == ("SUCCEEDED", '{"approved":9}')
+    assert "TaskSubmitted" in await history_types(runtime.workflows, info.arn)
+
+
+async def test_put_events_publishes_to_the_bus_and_its_rules(runtime: Runtime) -> None:
+    assert runtime.queues and runtime.bus_admin
+    await runtime.queues.create_queue("paid")
+    await runtime.bus_admin.put_rule("paid", {"detail-type": ["payment.completed"]})
+    await runtime.bus_admin.put_targets(
+        "paid", [{"Id": "q", "Arn": "arn:aws:sqs:us-east-1:000000000000:paid"}]
+    )
+    definition = one_task(
+        "arn:aws:states:::events:putEvents",
+        {
+            "Entries": [
+                {
+                    "Source": "payments.workflow",
+                    "DetailType": "payment.completed",
+                    "Detail": {"payment.$": "$.payment"},
+                }
+            ]
+        },
+    )
+    info = await run(runtime, definition, {"payment": "pi_1"})
+    assert info.status == "SUCCEEDED", info.cause
+    output = orjson.loads(info.output or "")
+    assert output["FailedEntryCount"] == 0
+    [message] = await runtime.queues.receive_message("paid")
+    event = json.loads(message.body)
+    assert event["id"] == output["Entries"][0]["EventId"]
+    assert event["detail"] == {"payment": "pi_1"} and event["source"] == "payments.workflow"
+
+
+async def test_put_events_to_a_missing_bus_fails_with_failed_entry(runtime: Runtime) -> None:
+    entry = {"Source": "s", "DetailType": "d", "Detail": "{}", "EventBusName": "nope"}
+    info = await run(runtime, one_task("arn:aws:states:::events:putEvents", {"Entries": [entry]}))
+    assert (info.status, info.error) == ("FAILED", "EventBridge.FailedEntry")
+    assert json.loads(info.cause or "")["FailedEntryCount"] == 1
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+@pytest.fixture
+async def http_endpoint() -> AsyncIterator[str]:
+    async def charges(request: Request) -> JSONResponse:
+        body = await request.json()
+        return JSONResponse(
+            {"id": "ch_1", "amount": body["amount"], "currency": request.query_params["currency"]},
+            status_code=201,
+        )
+
+    async def missing(request: Request) -> JSONResponse:
+        return JSONResponse({"error": "no such thing"}, status_code=404)
+
+    app = Starlette(routes=[Route("/charges", charges, methods=["POST"]), Route("/gone", missing)])
+    port = free_port()
+    server = uvicorn.Server(uvicorn.Config(app, port=port, log_level="warning"))
+    serving = asyncio.create_task(server.serve())
+    while not server.started:
+        await asyncio.sleep(0.01)
+    yield f"http://127.0.0.1:{port}"
+    server.should_exit = True
+    await serving
+
+
+async def test_http_invoke_calls_the_endpoint_and_returns_awss_shape(
+    runtime: Runtime, http_endpoint: str
+) -> None:
+    definition = one_task(
+        "arn:aws:states:::http:invoke",
+        {
+            "ApiEndpoint": f"{http_endpoint}/charges",
+            "Method": "POST",
+            "QueryParameters": {"currency": "eur"},
+            "RequestBody": {"amount.$": "$.amount"},
+            "Authentication": {"ConnectionArn": "arn:aws:events:us-east-1:0:connection/c/1"},
+        },
+    )
+    info = await run_real_time(runtime, definition, {"amount": 1999})
+    output = orjson.loads(info.output or "")
+    assert (output["StatusCode"], output["StatusText"]) == (201, "Created")
+    assert output["ResponseBody"] == {"id": "ch_1", "amount": 1999, "currency": "eur"}
+    failed = await run_real_time(
+        runtime,
+        one_task(
+            "arn:aws:states:::http:invoke",
+            {"ApiEndpoint": f"{http_endpoint}/gone", "Method": "GET"},
+        ),
+    )
+    assert (failed.status, failed.error) == ("FAILED", "States.Http.StatusCode.404")
+
+
+async def run_real_time(runtime: Runtime, definition: Any, input: Any = None) -> ExecutionInfo:
+    """HTTP tasks run on the task runner while the server answers: wait for the close."""
+    info = await run(runtime, definition, input)
+    assert runtime.workflows is not None
+    if info.status == "RUNNING":
+        info = await runtime.workflows.wait_for_execution(info.arn, timeout=10)
+    return info
+
+
+async def test_express_executions_send_through_the_same_integration(runtime: Runtime) -> None:
+    assert runtime.queues and runtime.workflows
+    await runtime.queues.create_queue("express")
+    definition = one_task(
+        "arn:aws:states:::sqs:sendMessage",
+        {"QueueUrl": QUEUE_URL.format("express"), "MessageBody.$": "$.note"},
+    )
+    machine = await create(runtime.workflows, "fast-send", definition, type="EXPRESS")
+    result = await runtime.workflows.start_sync_execution(machine, input='{"note": "hi"}')
+    assert result.status == "SUCCEEDED"
+    [message] = await runtime.queues.receive_message("express")
+    assert (
+        message.body == "hi" and json.loads(result.output or "")["MessageId"] == message.message_id
+    )
+
+
+async def test_a_rule_targeting_a_state_machine_starts_an_execution(runtime: Runtime) -> None:
+    assert runtime.bus and runtime.bus_admin and runtime.workflows
+    definition = {"StartAt": "Done", "States": {"Done": {"Type": "Pass", "End": True}}}
+    machine = await create(runtime.workflows, "on-payment", definition)
+    await runtime.bus_admin.put_rule("paid", {"detail-type": ["payment.completed"]})
+    await runtime.bus_admin.put_targets(
+        "paid",
+        [{"Id": "sfn", "Arn": machine.replace("us-east-1", "us-west-2"), "InputPath": "$.detail"}],
+    )
+    entry = {"Source": "shop", "DetailType": "payment.completed", "Detail": '{"order": "o-9"}'}
+    await runtime.bus.put_events([entry])
+    dispatcher = Dispatcher(
+        runtime.bus, {"state-machine": state_machine_invoker(lambda: runtime.workflows)}
+    )
+    await dispatcher.dispatch_once()
+    [execution], _ = await runtime.workflows.list_executions(machine)
+    info = await runtime.workflows.describe_execution(execution.arn)
+    assert json.loads(info.input or "") == {"order": "o-9"}
+
+
+async def test_a_put_events_task_run_twice_publishes_once(runtime: Runtime) -> None:
+    """A worker that dies after publishing leaves the task to another: no second event."""
+    assert runtime.queues and runtime.bus and runtime.bus_admin
+    await runtime.queues.create_queue("once")
+    await runtime.bus_admin.put_rule("once", {"source": ["billing"]})
+    await runtime.bus_admin.put_targets(
+        "once", [{"Id": "q", "Arn": "arn:aws:sqs:us-east-1:000000000000:once"}]
+    )
+    entries = [{"Source": "billing", "DetailType": "invoice", "Detail": {"n": 1}}]
+    task = InvokeTask("task3", "arn:aws:states:::events:putEvents", {"Entries": entries})
+    publish = put_events(runtime.bus)
+    first = await publish(task, "arn:aws:states:us-east-1:0:execution:m:e")
+    again = await publish(task, "arn:aws:states:us-east-1:0:execution:m:e")
+    assert first["Entries"] == again["Entries"]
+    assert len(await runtime.queues.receive_message("once", max_messages=10)) == 1
