@@ -15,6 +15,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
+import shutil
 import signal
 import socket
 import statistics
@@ -154,6 +155,89 @@ def _percentiles(latencies: list[float]) -> dict[str, float]:
     }
 
 
+WRK_SCRIPT = """
+local requests = {}
+local cursor = 0
+init = function(args)
+  local n = 0
+  for line in io.lines(args[1]) do
+    n = n + 1
+    if n % tonumber(args[2]) == id then
+      local sig, body = line:match("^([^\t]*)\t(.*)$")
+      requests[#requests + 1] = wrk.format("POST", nil,
+        {["Content-Type"] = "application/json", ["Stripe-Signature"] = sig}, body)
+    end
+  end
+end
+request = function()
+  cursor = cursor + 1
+  return requests[cursor]
+end
+"""
+_THREAD_IDS = """
+local counter = 0
+setup = function(thread)
+  thread:set("id", counter)
+  counter = counter + 1
+end
+"""
+
+
+def wrk_closed_loop(url: str, seconds: float, concurrency: int, workdir: Path) -> dict[str, Any]:
+    """wrk (C, its own process) drives the load when installed: a Python client on this
+    2-core machine costs as much CPU as the servers it measures."""
+    threads = 2
+    deliveries = make_deliveries(int(seconds * 8000))  # never wraps: every request is new
+    requests = workdir / "requests.tsv"
+    requests.write_text(
+        "\n".join(f"{h['stripe-signature']}\t{b.decode()}" for b, h in deliveries) + "\n"
+    )
+    script = workdir / "webhooks.lua"
+    script.write_text(_THREAD_IDS + WRK_SCRIPT)
+    out = subprocess.run(
+        [
+            "wrk",
+            "-t",
+            str(threads),
+            "-c",
+            str(concurrency),
+            "-d",
+            f"{max(1, round(seconds))}s",
+            "--latency",
+            "-s",
+            str(script),
+            url,
+            "--",
+            str(requests),
+            str(threads),
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    return _parse_wrk(out)
+
+
+def _parse_wrk(out: str) -> dict[str, Any]:
+    import re
+
+    def ms(text: str) -> float:
+        value, unit = re.match(r"([\d.]+)(us|ms|s)", text).groups()  # type: ignore[union-attr]
+        return float(value) * {"us": 0.001, "ms": 1.0, "s": 1000.0}[unit]
+
+    per_s = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))  # type: ignore[union-attr]
+    sent = int(re.search(r"(\d+) requests in", out).group(1))  # type: ignore[union-attr]
+    errors_match = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
+    return {
+        "per_s": per_s,
+        "sent": sent,
+        "errors": int(errors_match.group(1)) if errors_match else 0,
+        "p50_ms": ms(re.search(r"50%\s+(\S+)", out).group(1)),  # type: ignore[union-attr]
+        "p99_ms": ms(re.search(r"99%\s+(\S+)", out).group(1)),  # type: ignore[union-attr]
+        "client": "wrk",
+    }
+
+
 def run_load(url: str, mode: str, seconds: float, concurrency: int, rate: int) -> None:
     count = int(seconds * (rate if mode == "rate" else 6000)) + 1000
     deliveries = make_deliveries(count)
@@ -231,8 +315,15 @@ def queued(workdir: Path) -> int:
 
 
 def load(
-    url: str, mode: str, seconds: float, concurrency: int = 32, rate: int = 500
+    url: str,
+    mode: str,
+    seconds: float,
+    concurrency: int = 32,
+    rate: int = 500,
+    workdir: Path | None = None,
 ) -> dict[str, Any]:
+    if mode == "max" and workdir is not None and shutil.which("wrk"):
+        return wrk_closed_loop(url, seconds, concurrency, workdir)
     out = subprocess.run(
         [
             sys.executable,
@@ -287,7 +378,9 @@ def measure(quick: bool) -> dict[str, Any]:
                 for name, url in (("paybus", paybus_url), ("bare", bare_url)):
                     console.print(f"[dim]trial {attempt + 1}/{repeats}: {name}[/dim]")
                     target = f"{url}/webhooks/stripe"
-                    runs[name].setdefault("max", []).append(load(target, "max", seconds))
+                    runs[name].setdefault("max", []).append(
+                        load(target, "max", seconds, workdir=workdir)
+                    )
                     runs[name].setdefault("rate500", []).append(load(target, "rate", seconds))
         finally:
             stop(paybus)
@@ -300,19 +393,22 @@ def measure(quick: bool) -> dict[str, Any]:
         maxes, rates = runs[name]["max"], runs[name]["rate500"]
         results[name] = {
             "webhooks_per_s": round(statistics.median(r["per_s"] for r in maxes)),
-            "max_p50_ms": statistics.median(r["p50_ms"] for r in maxes),
-            "at_500_p50_ms": statistics.median(r["p50_ms"] for r in rates),
-            "at_500_p99_ms": statistics.median(r["p99_ms"] for r in rates),
+            "max_p50_ms": round(statistics.median(r["p50_ms"] for r in maxes), 2),
+            "at_500_p50_ms": round(statistics.median(r["p50_ms"] for r in rates), 2),
+            "at_500_p99_ms": round(statistics.median(r["p99_ms"] for r in rates), 2),
             "errors": sum(r["errors"] for r in maxes + rates),
         }
+    results["load_client"] = "wrk" if shutil.which("wrk") else "aiohttp"
     results["ratio_throughput_vs_bare"] = round(
         results["paybus"]["webhooks_per_s"] / results["bare"]["webhooks_per_s"], 2
     )
     results["targets"] = {
         ">= 2000 webhooks/s": results["paybus"]["webhooks_per_s"] >= 2000,
         "p99 < 50 ms at 500/s": results["paybus"]["at_500_p99_ms"] < 50,
-        "every accepted webhook queued": results["durable_check"]["accepted"]
-        == results["durable_check"]["queued"],
+        # wrk stops counting at its deadline, so requests still in flight then are answered and
+        # queued but not counted: every acknowledged webhook is queued when queued >= accepted
+        "every accepted webhook queued": results["durable_check"]["queued"]
+        >= results["durable_check"]["accepted"],
     }
     return results
 
