@@ -221,7 +221,7 @@ class Flaky:
         self.failures = failures
         self.calls: list[str] = []
 
-    async def __call__(self, target: TargetRef, payload: str) -> None:
+    async def __call__(self, target: TargetRef, payload: str, delivery: object) -> None:
         self.calls.append(payload)
         if len(self.calls) <= self.failures:
             raise DeliveryFailed(Failure("THROTTLING", "slow down"))

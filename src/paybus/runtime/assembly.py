@@ -9,8 +9,11 @@ from typing import Any
 from paybus.core.queues.naming import QueueNaming
 from paybus.runtime.bus import BusService
 from paybus.runtime.bus.admin import BusAdmin
+from paybus.runtime.bus.archives import Archives
+from paybus.runtime.bus.archives import retention_sweeper as bus_retention_sweeper
 from paybus.runtime.bus.dispatcher import Dispatcher
-from paybus.runtime.bus.invokers import function_invoker
+from paybus.runtime.bus.invokers import function_invoker, state_machine_invoker
+from paybus.runtime.bus.replays import Replays
 from paybus.runtime.config import MappingDeclaration, PaybusConfig
 from paybus.runtime.functions import EventSourceMappings, FunctionConfig, Functions
 from paybus.runtime.functions.asynchronous import async_invoker
@@ -45,12 +48,22 @@ def build_runtime(config: PaybusConfig, store: Store) -> Runtime:
     runtime.bus, runtime.bus_admin = bus, BusAdmin(bus)
     runtime.on_start(bus.start)
     runtime.on_start(lambda: reconcile_webhook_sources(config, runtime.bus_admin))
-    runtime.add(Dispatcher(bus, {"function": function_invoker(functions)}).service())
+    runtime.workflows = build_workflows(store, config)
+    invokers = {
+        "function": function_invoker(functions),
+        "state-machine": state_machine_invoker(runtime.workflows),
+    }
+    runtime.add(Dispatcher(bus, invokers).service())
+    runtime.archives = Archives(bus)
+    runtime.replays = Replays(runtime.archives, config.bus.replay_poll_seconds)
+    runtime.add(runtime.replays.service())
+    runtime.add(
+        bus_retention_sweeper(bus, config.bus.retention_sweep_seconds, config.bus.history_hours)
+    )
     runtime.add(retention_sweeper(store, settings.retention_sweep_seconds))
     runtime.add(move_task_runner(store))
     runtime.add(async_invoker(functions, settings.poll_seconds))
     runtime.add(_declared_then(config, mappings, mappings.service()))
-    runtime.workflows = build_workflows(store, config)
     for service in workflow_services(runtime.workflows):
         runtime.add(service)
     return runtime

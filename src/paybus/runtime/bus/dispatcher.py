@@ -38,9 +38,13 @@ class DeliveryFailed(Exception):
 
 
 class TargetInvoker(Protocol):
-    """Hands a payload to one kind of target; raises `DeliveryFailed` saying why not."""
+    """Hands a payload to one kind of target; raises `DeliveryFailed` saying why not.
 
-    async def __call__(self, target: TargetRef, payload: str) -> None: ...
+    `delivery` identifies the (event, rule, target) being delivered: an invoker that can make
+    its call idempotent (a state machine's execution name) derives the key from it.
+    """
+
+    async def __call__(self, target: TargetRef, payload: str, delivery: DeliveryRecord) -> None: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -118,7 +122,7 @@ class Dispatcher:
                 raise DeliveryFailed(
                     Failure("NO_RESOURCE", f"no {target.kind} targets can be reached from here")
                 )
-            await invoker(target, delivery.payload)
+            await invoker(target, delivery.payload, delivery)
         except DeliveryFailed as failed:
             await self._failed(delivery, failed.failure)
             return

@@ -109,6 +109,7 @@ def set_policy(name: str, policy: dict[str, Any] | None) -> Unit[None]:
         n=name,
         policy=None if policy is None else _dumps(policy),
     )
+    yield from _bump(name)  # the policy is cached with the rules
 
 
 # -- partner event sources ----------------------------------------------------------------------
