@@ -7,7 +7,6 @@ runtime, answer in EventBridge's shapes.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any
 
 import orjson
@@ -27,15 +26,12 @@ from paybus.api.events_shapes import (
 from paybus.core.errors import LimitExceeded, NotFound, ValidationError
 from paybus.core.events.arns import bus_name_of
 from paybus.core.events.patterns import INVALID_EVENT, test_event_pattern
-from paybus.runtime.bus import BusService
-from paybus.runtime.bus.admin import BusAdmin
-from paybus.runtime.bus.archives import Archives
+from paybus.runtime.bus.parts import BusParts
 from paybus.runtime.bus.permissions import (
     add_statement,
     check_policy_text,
     remove_statement,
 )
-from paybus.runtime.bus.replays import Replays
 from paybus.runtime.services import Runtime
 from paybus.store.bus import definitions
 
@@ -46,23 +42,18 @@ Result = dict[str, Any]
 _EVENT_FIELDS = ("id", "account", "source", "time", "region", "resources", "detail-type")
 
 
-@dataclass(frozen=True)
-class BusParts:
-    bus: BusService
-    admin: BusAdmin
-    archives: Archives
-    replays: Replays
-
-
 def bus_parts(runtime: Runtime) -> BusParts:
     """The runtime's bus; a runtime assembled without one (tests, tools) gets its own."""
-    if runtime.bus is None or runtime.bus_admin is None:
+    if (
+        runtime.bus is None
+        or runtime.bus_admin is None
+        or runtime.archives is None
+        or runtime.replays is None
+    ):
         aws = runtime.config.aws
-        runtime.bus = BusService(runtime.store, region=aws.region, account=aws.account_id)
-        runtime.bus_admin = BusAdmin(runtime.bus)
-    if runtime.archives is None or runtime.replays is None:
-        runtime.archives = Archives(runtime.bus)
-        runtime.replays = Replays(runtime.archives)
+        parts = BusParts.build(runtime.store, region=aws.region, account=aws.account_id)
+        runtime.bus, runtime.bus_admin = parts.bus, parts.admin
+        runtime.archives, runtime.replays = parts.archives, parts.replays
     return BusParts(runtime.bus, runtime.bus_admin, runtime.archives, runtime.replays)
 
 

@@ -12,7 +12,7 @@ from paybus.core.events.arns import bus_arn, rule_arn
 from paybus.store.bus.records import ArchiveRecord, ReplayRecord
 
 if TYPE_CHECKING:
-    from paybus.api.events import BusParts
+    from paybus.runtime.bus.parts import BusParts
 
 Params = dict[str, Any]
 Result = dict[str, Any]

@@ -9,7 +9,7 @@ from typing import Annotated, Any
 import typer
 
 from paybus import __version__
-from paybus.cli import events_patterns, functions, mappings, queues, sfn, tables
+from paybus.cli import archives, bus, events_patterns, functions, mappings, queues, sfn, tables
 from paybus.cli.errors import fail
 from paybus.core.errors import PaybusError
 
@@ -28,6 +28,10 @@ app.add_typer(queues.app, name="queues")
 app.add_typer(functions.app, name="functions")
 app.add_typer(mappings.app, name="mappings")
 app.add_typer(sfn.app, name="sfn")
+app.add_typer(bus.rules_app, name="rules")
+app.add_typer(bus.targets_app, name="targets")
+app.add_typer(archives.archives_app, name="archives")
+app.add_typer(archives.replays_app, name="replays")
 
 ConfigOption = Annotated[
     Path | None,
