@@ -49,10 +49,14 @@ class ArchiveMatcher:
 
     matcher: RuleMatcher
     keep_all: tuple[str, ...]
+    #: False when no archive has a pattern: the matcher is not consulted at all
+    patterned: bool = False
 
     def archives_for(self, event: Mapping[str, Any]) -> list[str]:
         if "replay-name" in event:
             return []
+        if not self.patterned:
+            return list(self.keep_all)
         return sorted({*self.keep_all, *self.matcher.matches(event)})
 
 

@@ -128,7 +128,9 @@ class BusService:
             matcher,
             {rule.name: rule for rule, _ in loaded},
             {rule.name: targets for rule, targets in loaded},
-            ArchiveMatcher(archive_matcher, tuple(n for n, p in kept if not p)),
+            ArchiveMatcher(
+                archive_matcher, tuple(n for n, p in kept if not p), any(p for _, p in kept)
+            ),
             policy,
         )
 
