@@ -226,3 +226,57 @@ def test_archive_and_replay_redeliver_with_replay_name(events: Client, sqs: Clie
     with pytest.raises(events.exceptions.IllegalStatusException):
         events.cancel_replay(ReplayName=replay)
     assert [r["ReplayName"] for r in events.list_replays(NamePrefix=replay)["Replays"]] == [replay]
+
+
+def test_api_destination_receives_events_with_connection_auth(events: Client, sqs: Client) -> None:
+    import http.server
+    import queue
+    import threading
+
+    got: queue.Queue[tuple[str, dict[str, str], bytes]] = queue.Queue()
+
+    class Hook(http.server.BaseHTTPRequestHandler):
+        def do_POST(self) -> None:
+            body = self.rfile.read(int(self.headers["Content-Length"]))
+            got.put((self.path, dict(self.headers), body))
+            self.send_response(200)
+            self.end_headers()
+
+        def log_message(self, *args: Any) -> None:
+            pass
+
+    hook = http.server.HTTPServer(("127.0.0.1", 0), Hook)
+    threading.Thread(target=hook.serve_forever, daemon=True).start()
+    try:
+        name = unique("conn")
+        connection = events.create_connection(
+            Name=name,
+            AuthorizationType="BASIC",
+            AuthParameters={"BasicAuthParameters": {"Username": "paybus", "Password": "pw"}},
+        )
+        assert connection["ConnectionState"] == "AUTHORIZED"
+        shown = events.describe_connection(Name=name)["AuthParameters"]
+        assert shown == {"BasicAuthParameters": {"Username": "paybus"}}, "no password shown"
+        destination = events.create_api_destination(
+            Name=unique("hook"),
+            ConnectionArn=connection["ConnectionArn"],
+            InvocationEndpoint=f"http://127.0.0.1:{hook.server_port}/stripe",
+            HttpMethod="POST",
+            InvocationRateLimitPerSecond=10,
+        )
+        bus = unique("bus")
+        events.create_event_bus(Name=bus)
+        events.put_rule(Name="hook", EventBusName=bus, EventPattern=json.dumps(STRIPE_PATTERN))
+        events.put_targets(
+            Rule="hook",
+            EventBusName=bus,
+            Targets=[{"Id": "h", "Arn": destination["ApiDestinationArn"]}],
+        )
+        paid = {**stripe_entry(bus, "invoice.paid", "in_9"), "Source": "aws.partner/stripe.com/x"}
+        events.put_events(Entries=[paid])
+        path, headers, body = got.get(timeout=20)
+    finally:
+        hook.shutdown()
+    assert path == "/stripe"
+    assert headers["Authorization"] == "Basic cGF5YnVzOnB3"
+    assert json.loads(body)["detail"]["data"]["object"]["id"] == "in_9"

@@ -47,9 +47,7 @@ def entry(
 async def received(runtime: Runtime, queue: str, count: int = 10) -> list[dict[str, Any]]:
     """What a consumer of the queue gets right now, as SQS shapes it."""
     assert runtime.queues is not None
-    messages = await runtime.queues.receive_message(
-        queue, max_messages=count, wait_time_seconds=0
-    )
+    messages = await runtime.queues.receive_message(queue, max_messages=count, wait_time_seconds=0)
     return [{"Body": m.body, "MessageAttributes": m.attributes} for m in messages]
 
 

@@ -14,6 +14,7 @@ import orjson
 from paybus.api.aws import AwsContext, AwsService, Operation
 from paybus.api.aws.params import object_list, optional_string, required_string, string_list
 from paybus.api.events_archives import ArchiveOperations
+from paybus.api.events_destinations import DestinationOperations
 from paybus.api.events_shapes import (
     caller_account,
     page,
@@ -26,6 +27,7 @@ from paybus.api.events_shapes import (
 from paybus.core.errors import LimitExceeded, NotFound, ValidationError
 from paybus.core.events.arns import bus_name_of
 from paybus.core.events.patterns import INVALID_EVENT, test_event_pattern
+from paybus.runtime.bus.destinations import Destinations
 from paybus.runtime.bus.parts import BusParts
 from paybus.runtime.bus.permissions import (
     add_statement,
@@ -54,12 +56,22 @@ def bus_parts(runtime: Runtime) -> BusParts:
         parts = BusParts.build(runtime.store, region=aws.region, account=aws.account_id)
         runtime.bus, runtime.bus_admin = parts.bus, parts.admin
         runtime.archives, runtime.replays = parts.archives, parts.replays
-    return BusParts(runtime.bus, runtime.bus_admin, runtime.archives, runtime.replays)
+    return BusParts(
+        runtime.bus,
+        runtime.bus_admin,
+        runtime.archives,
+        runtime.replays,
+        Destinations(runtime.bus),
+    )
 
 
 def build(runtime: Runtime) -> AwsService:
     parts = bus_parts(runtime)
-    operations = {**EventOperations(parts).table(), **ArchiveOperations(parts).table()}
+    operations = {
+        **EventOperations(parts).table(),
+        **ArchiveOperations(parts).table(),
+        **DestinationOperations(parts.destinations).table(),
+    }
     return AwsService("AWSEvents", "com.amazonaws.events", operations)
 
 

@@ -12,6 +12,7 @@ from paybus.runtime.bus.admin import BusAdmin
 from paybus.runtime.bus.archives import Archives
 from paybus.runtime.bus.archives import retention_sweeper as bus_retention_sweeper
 from paybus.runtime.bus.dispatcher import Dispatcher
+from paybus.runtime.bus.http_target import HttpTargets
 from paybus.runtime.bus.invokers import function_invoker, state_machine_invoker
 from paybus.runtime.bus.replays import Replays
 from paybus.runtime.config import MappingDeclaration, PaybusConfig
@@ -52,6 +53,7 @@ def build_runtime(config: PaybusConfig, store: Store) -> Runtime:
     invokers = {
         "function": function_invoker(functions),
         "state-machine": state_machine_invoker(runtime.workflows),
+        "api-destination": HttpTargets(bus).invoker(),
     }
     runtime.add(Dispatcher(bus, invokers).service())
     runtime.archives = Archives(bus)

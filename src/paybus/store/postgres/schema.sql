@@ -299,3 +299,25 @@ CREATE TABLE webhook_receipts (
 );
 
 CREATE INDEX webhook_receipts_expiry ON webhook_receipts (expires_at);
+
+CREATE TABLE event_connections (
+    name TEXT COLLATE "C" PRIMARY KEY,
+    authorization_type TEXT NOT NULL,
+    auth_parameters TEXT NOT NULL,
+    description TEXT,
+    state TEXT NOT NULL,
+    created_at BIGINT NOT NULL,
+    updated_at BIGINT NOT NULL
+);
+
+CREATE TABLE event_api_destinations (
+    name TEXT COLLATE "C" PRIMARY KEY,
+    connection_name TEXT COLLATE "C" NOT NULL,
+    endpoint TEXT NOT NULL,
+    http_method TEXT NOT NULL,
+    rate_limit_per_second BIGINT,
+    description TEXT,
+    state TEXT NOT NULL,
+    created_at BIGINT NOT NULL,
+    updated_at BIGINT NOT NULL
+);
