@@ -105,6 +105,10 @@ def test_rules_and_targets_are_managed_like_on_aws(events: Client, sqs: Client) 
     assert result["FailedEntries"][0]["TargetId"] == "bad"
     targets = events.list_targets_by_rule(Rule="paid", EventBusName=bus)["Targets"]
     assert [t["Id"] for t in targets] == ["good"]
+    by_target = events.list_rule_names_by_target(
+        TargetArn=f"arn:aws:sqs:{REGION}:{ACCOUNT}:somewhere", EventBusName=bus
+    )
+    assert by_target["RuleNames"] == ["paid"]
     events.remove_targets(Rule="paid", EventBusName=bus, Ids=["good"])
     events.delete_rule(Name="paid", EventBusName=bus)
     events.delete_event_bus(Name=bus)

@@ -97,6 +97,7 @@ class EventOperations:
             "PutTargets": self.put_targets,
             "ListTargetsByRule": self.list_targets_by_rule,
             "RemoveTargets": self.remove_targets,
+            "ListRuleNamesByTarget": self.list_rule_names_by_target,
             "CreateEventBus": self.create_event_bus,
             "DescribeEventBus": self.describe_event_bus,
             "ListEventBuses": self.list_event_buses,
@@ -220,6 +221,12 @@ class EventOperations:
             for target_id in missing
         ]
         return {"FailedEntryCount": len(failed), "FailedEntries": failed}
+
+    async def list_rule_names_by_target(self, params: Params, context: AwsContext) -> Result:
+        bus, arn = _bus(params), required_string(params, "TargetArn")
+        names = await self.bus.store.read(lambda: definitions.rules_targeting(bus, arn))
+        chunk, more = page(names, params)
+        return {"RuleNames": chunk, **more}
 
     # -- buses ----------------------------------------------------------------------------------
 
