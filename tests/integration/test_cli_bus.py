@@ -120,3 +120,32 @@ def test_archive_then_replay_with_progress(store_url: str) -> None:
     assert described["event_last_replayed_time"] is not None
     run(store_url, "archives", "delete", "everything")
     assert as_json(store_url, "archives", "list") == []
+
+
+def test_connections_and_api_destinations_without_secrets_in_output(store_url: str) -> None:
+    arn = run(store_url, "connections", "create", "hooks", "--api-key", "x-api-key=s3cret")
+    assert ":connection/hooks/" in arn
+    shown = json.loads(run(store_url, "connections", "describe", "hooks"))
+    assert shown["auth_parameters"] == {"ApiKeyAuthParameters": {"ApiKeyName": "x-api-key"}}
+    assert "s3cret" not in run(store_url, "connections", "list") + json.dumps(shown)
+    destination = run(
+        store_url,
+        "api-destinations",
+        "create",
+        "stripe-sink",
+        "--connection",
+        "hooks",
+        "--endpoint",
+        "https://example.com/hooks/*",
+        "--rate",
+        "10",
+    ).strip()
+    run(store_url, "rules", "create", "all", "--pattern", PATTERN)
+    run(store_url, "targets", "put", "all", "--id", "h", "--arn", destination)
+    [target] = as_json(store_url, "targets", "list", "all")
+    assert target["Arn"] == destination
+    [listed] = as_json(store_url, "api-destinations", "list")
+    assert (listed["name"], listed["rate_limit_per_second"]) == ("stripe-sink", 10)
+    run(store_url, "api-destinations", "delete", "stripe-sink")
+    run(store_url, "connections", "delete", "hooks")
+    assert as_json(store_url, "connections", "list") == []
