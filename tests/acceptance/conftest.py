@@ -10,7 +10,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from paybus_process import REGION, Server, paybus_up
+from paybus_process import REGION, Server, client_for, paybus_up
 
 boto3 = pytest.importorskip("boto3", reason="boto3 is in the dev extra: pip install -e '.[dev]'")
 
@@ -36,3 +36,8 @@ def sqs(server: Server) -> Any:
 def name() -> str:
     """A queue name no other test uses."""
     return f"q-{uuid.uuid4().hex[:10]}"
+
+
+@pytest.fixture(scope="module")
+def events(server: Server) -> Any:
+    return client_for(server, "events")

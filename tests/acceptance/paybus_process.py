@@ -15,6 +15,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import httpx
 
@@ -94,3 +95,16 @@ def _wait_healthy(server: Server) -> None:
             pass
         time.sleep(0.1)
     raise AssertionError(f"paybus did not become healthy in 20 s: {server.log()}")
+
+
+def client_for(server: Server, service: str, access_key: str = "test") -> Any:
+    """A boto3 client of `service` on the server; a 12-digit access key calls as that account."""
+    import boto3
+
+    return boto3.client(
+        service,
+        endpoint_url=server.url,
+        region_name=REGION,
+        aws_access_key_id=access_key,
+        aws_secret_access_key="test",
+    )

@@ -219,7 +219,7 @@ class Flaky:
         self.failures = failures
         self.calls: list[str] = []
 
-    async def __call__(self, target: TargetRef, payload: str) -> None:
+    async def __call__(self, target: TargetRef, payload: str, delivery: object) -> None:
         self.calls.append(payload)
         if len(self.calls) <= self.failures:
             raise DeliveryFailed(Failure("THROTTLING", "slow down"))
@@ -329,3 +329,29 @@ async def test_function_target_runs_the_handler_end_to_end(runtime: Runtime) -> 
         await runtime.drain(timeout=5)
     assert event["id"] == response["Entries"][0]["EventId"]
     assert event["detail"]["amount_paid"] == 10
+
+
+async def test_a_batch_to_shared_and_missing_queues_delivers_each_pair_once(
+    runtime: Runtime,
+) -> None:
+    assert runtime.queues and runtime.bus and runtime.bus_admin
+    from paybus.store.bus.deliveries import delivery_counts
+
+    await runtime.queues.create_queue("shared")
+    for rule in ("a", "b", "c"):
+        await runtime.bus_admin.put_rule(rule, STRIPE_RULE)
+        await runtime.bus_admin.put_targets(
+            rule,
+            [
+                {"Id": "q", "Arn": QUEUE_ARN.format("shared")},
+                {"Id": "gone", "Arn": QUEUE_ARN.format("no-such-queue")},
+            ],
+        )
+    response = await runtime.bus.put_events([entry(n=i) for i in range(10)])
+    assert response["FailedEntryCount"] == 0
+    got: list[dict[str, Any]] = []
+    while batch := await received(runtime, "shared"):
+        got += batch
+    assert len(got) == 30, "ten events, three rules, one shared queue"
+    counts = await runtime.store.read(lambda: delivery_counts("default"))
+    assert counts == {"DELIVERED": 30, "FAILED": 30}

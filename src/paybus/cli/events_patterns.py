@@ -41,10 +41,10 @@ def test_pattern(
     """Print `true` if the event matches the pattern, `false` if not (TestEventPattern)."""
     if event == "-" and pattern == "-":
         fail("only one of --event and --pattern can be read from stdin", USAGE_ERROR)
-    event_value = _parse("--event", _read("--event", event))
-    pattern_text = _read("--pattern", pattern)
+    event_value = _parse("--event", read_argument("--event", event))
+    pattern_text = read_argument("--pattern", pattern)
     try:
-        matched = test_event_pattern(event_value, _pattern_input(pattern_text))
+        matched = test_event_pattern(event_value, pattern_input(pattern_text))
     except InvalidEventPattern as error:
         print(error.message, file=sys.stderr)
         raise typer.Exit(USAGE_ERROR) from None
@@ -56,7 +56,7 @@ def test_pattern(
 test_pattern.__test__ = False  # type: ignore[attr-defined]  # not a pytest test
 
 
-def _read(option: str, argument: str) -> str:
+def read_argument(option: str, argument: str) -> str:
     """The text an argument stands for: stdin, a file's content, or the argument itself."""
     if argument == "-":
         return sys.stdin.read()
@@ -85,7 +85,7 @@ def _parse(option: str, text: str) -> Any:
         fail(f"{option} is not valid JSON or JSON5{hint}: {error}", USAGE_ERROR)
 
 
-def _pattern_input(text: str) -> str | Any:
+def pattern_input(text: str) -> str | Any:
     """Strict JSON goes to the compiler as text, so AWS's rules apply to it exactly
     (a repeated key keeps its last value); JSON5 is parsed here first."""
     try:

@@ -9,7 +9,18 @@ from typing import Annotated, Any
 import typer
 
 from paybus import __version__
-from paybus.cli import events_patterns, functions, mappings, queues, sfn, tables, trigger
+from paybus.cli import (
+    archives,
+    bus,
+    destinations,
+    events_patterns,
+    functions,
+    mappings,
+    queues,
+    sfn,
+    tables,
+    trigger,
+)
 from paybus.cli.errors import fail
 from paybus.core.errors import PaybusError
 
@@ -29,6 +40,12 @@ app.add_typer(functions.app, name="functions")
 app.add_typer(mappings.app, name="mappings")
 app.add_typer(sfn.app, name="sfn")
 app.command("trigger")(trigger.trigger)
+app.add_typer(bus.rules_app, name="rules")
+app.add_typer(bus.targets_app, name="targets")
+app.add_typer(archives.archives_app, name="archives")
+app.add_typer(archives.replays_app, name="replays")
+app.add_typer(destinations.connections_app, name="connections")
+app.add_typer(destinations.destinations_app, name="api-destinations")
 
 ConfigOption = Annotated[
     Path | None,

@@ -27,7 +27,9 @@ Driver exceptions (sqlite3, psycopg) never cross the store boundary: they become
     │   ├── InvalidOutput          Step Functions: SendTaskSuccess output that is not JSON
     │   ├── InvalidToken           Step Functions: a task token paybus never issued in that shape
     │   ├── StateMachineTypeNotSupported  Step Functions: e.g. StartSyncExecution of a STANDARD
-    │   └── ExecutionNotRedrivable Step Functions: redrive of an execution that cannot be
+    │   ├── ExecutionNotRedrivable Step Functions: redrive of an execution that cannot be
+    │   ├── IllegalStatus          EventBridge: e.g. CancelReplay of a replay that has finished
+    │   └── InvalidState           EventBridge: e.g. ActivateEventSource of a pending source
     ├── NotFound                   a resource that does not exist
     │   ├── QueueDoesNotExist      SQS: no queue of that name or URL
     │   ├── ActivityDoesNotExist   Step Functions: no activity of that ARN
@@ -44,7 +46,8 @@ Driver exceptions (sqlite3, psycopg) never cross the store boundary: they become
     ├── LimitExceeded              a documented AWS limit was hit
     │   ├── OverLimit              SQS: too many messages in flight
     │   ├── PurgeQueueInProgress   SQS: a second purge within 60 seconds
-    │   └── TooManyRequests        Lambda: reserved concurrency exhausted (throttled)
+    │   ├── TooManyRequests        Lambda: reserved concurrency exhausted (throttled)
+    │   └── PolicyLengthExceeded   EventBridge: a bus policy over 10,240 characters
     ├── FunctionError              Lambda: the handler raised or returned something unusable
     │   └── FunctionTimeout        Lambda: the handler ran past its timeout
     └── StoreError                 the database failed
@@ -274,6 +277,21 @@ class ActivityDoesNotExist(NotFound):
     aws_name = "ActivityDoesNotExist"
 
 
+class IllegalStatus(ValidationError):
+    code = "illegal_status"
+    aws_name = "IllegalStatusException"
+
+
+class InvalidState(ValidationError):
+    code = "invalid_state"
+    aws_name = "InvalidStateException"
+
+
+class PolicyLengthExceeded(LimitExceeded):
+    code = "policy_length_exceeded"
+    aws_name = "PolicyLengthExceededException"
+
+
 class StateMachineDoesNotExist(NotFound):
     code = "state_machine_does_not_exist"
     aws_name = "StateMachineDoesNotExist"
@@ -337,6 +355,7 @@ __all__ = [
     "ExecutionNotRedrivable",
     "FunctionError",
     "FunctionTimeout",
+    "IllegalStatus",
     "InvalidArn",
     "InvalidAttributeName",
     "InvalidAttributeValue",
@@ -347,6 +366,7 @@ __all__ = [
     "InvalidName",
     "InvalidOutput",
     "InvalidParameterValue",
+    "InvalidState",
     "InvalidToken",
     "LimitExceeded",
     "MessageNotInflight",
@@ -354,6 +374,7 @@ __all__ = [
     "NotFound",
     "OverLimit",
     "PaybusError",
+    "PolicyLengthExceeded",
     "PurgeQueueInProgress",
     "QueueDoesNotExist",
     "QueueNameExists",

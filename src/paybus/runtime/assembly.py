@@ -9,8 +9,12 @@ from paybus.core.errors import ConfigError, PaybusError
 from paybus.core.queues.naming import QueueNaming
 from paybus.runtime.bus import BusService
 from paybus.runtime.bus.admin import BusAdmin
+from paybus.runtime.bus.archives import Archives
+from paybus.runtime.bus.archives import retention_sweeper as bus_retention_sweeper
 from paybus.runtime.bus.dispatcher import Dispatcher
-from paybus.runtime.bus.invokers import function_invoker
+from paybus.runtime.bus.http_target import HttpTargets
+from paybus.runtime.bus.invokers import function_invoker, state_machine_invoker
+from paybus.runtime.bus.replays import Replays
 from paybus.runtime.config import MappingDeclaration, PaybusConfig, RuleDeclaration
 from paybus.runtime.functions import EventSourceMappings, Functions
 from paybus.runtime.functions.asynchronous import async_invoker
@@ -20,7 +24,6 @@ from paybus.runtime.queues import QueueService
 from paybus.runtime.queues.housekeeping import move_task_runner, retention_sweeper
 from paybus.runtime.services import Runtime
 from paybus.runtime.workflows import build_workflows, workflow_services
-from paybus.runtime.workflows.bus_targets import state_machine_invoker
 from paybus.store.store import Store
 
 
@@ -50,16 +53,23 @@ def build_runtime(config: PaybusConfig, store: Store) -> Runtime:
     runtime.on_start(lambda: reconcile_webhook_sources(config, runtime.bus_admin))
     runtime.on_start(lambda: reconcile_declarations(config, mappings))
     runtime.on_start(lambda: reconcile_rules(config, runtime.bus_admin))
+    runtime.workflows = build_workflows(store, config, functions=functions, queues=queues, bus=bus)
     invokers = {
         "function": function_invoker(functions),
-        "state-machine": state_machine_invoker(lambda: runtime.workflows),
+        "state-machine": state_machine_invoker(runtime.workflows),
+        "api-destination": HttpTargets(bus).invoker(),
     }
     runtime.add(Dispatcher(bus, invokers).service())
+    runtime.archives = Archives(bus)
+    runtime.replays = Replays(runtime.archives, config.bus.replay_poll_seconds)
+    runtime.add(runtime.replays.service())
+    runtime.add(
+        bus_retention_sweeper(bus, config.bus.retention_sweep_seconds, config.bus.history_hours)
+    )
     runtime.add(retention_sweeper(store, settings.retention_sweep_seconds))
     runtime.add(move_task_runner(store))
     runtime.add(async_invoker(functions, settings.poll_seconds))
     runtime.add(mappings.service())
-    runtime.workflows = build_workflows(store, config, functions=functions, queues=queues, bus=bus)
     for service in workflow_services(runtime.workflows):
         runtime.add(service)
     return runtime

@@ -64,6 +64,16 @@ class QueueSettings(_Section):
     poll_seconds: float = Field(default=1.0, gt=0)
 
 
+class BusSettings(_Section):
+    """The event bus's housekeeping."""
+
+    #: events and finished deliveries are kept this long, then swept (archives keep their own)
+    history_hours: float = Field(default=168.0, gt=0)
+    retention_sweep_seconds: float = Field(default=300.0, gt=0)
+    #: how often an idle replay runner looks for replays started by another process
+    replay_poll_seconds: float = Field(default=1.0, gt=0)
+
+
 class QueueDeclaration(_Section):
     name: str
     #: SQS attribute names and string values, as CreateQueue takes them
@@ -167,6 +177,7 @@ class PaybusConfig(_Section):
     logging: LoggingConfig = LoggingConfig()
     maintenance: MaintenanceConfig = MaintenanceConfig()
     queue_settings: QueueSettings = QueueSettings()
+    bus: BusSettings = BusSettings()
     queues: list[QueueDeclaration] = []
     functions: list[FunctionDeclaration] = []
     event_source_mappings: list[MappingDeclaration] = []

@@ -19,6 +19,8 @@ from paybus.store.store import Store
 if TYPE_CHECKING:
     from paybus.runtime.bus import BusService
     from paybus.runtime.bus.admin import BusAdmin
+    from paybus.runtime.bus.archives import Archives
+    from paybus.runtime.bus.replays import Replays
     from paybus.runtime.functions import EventSourceMappings, Functions
     from paybus.runtime.queues import QueueService
     from paybus.runtime.workflows import Workflows
@@ -54,6 +56,8 @@ class Runtime:
         #: the event bus and its management (set by `build_runtime`)
         self.bus: BusService | None = None
         self.bus_admin: BusAdmin | None = None
+        self.archives: Archives | None = None
+        self.replays: Replays | None = None
 
     @property
     def running(self) -> bool:

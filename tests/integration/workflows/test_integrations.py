@@ -21,10 +21,10 @@ from starlette.routing import Route
 from paybus.core.asl import InvokeTask
 from paybus.runtime.assembly import build_runtime
 from paybus.runtime.bus.dispatcher import Dispatcher
+from paybus.runtime.bus.invokers import state_machine_invoker
 from paybus.runtime.config import PaybusConfig
 from paybus.runtime.services import Runtime
 from paybus.runtime.workflows import Workflows
-from paybus.runtime.workflows.bus_targets import state_machine_invoker
 from paybus.runtime.workflows.integrations.events import put_events
 from paybus.runtime.workflows.service import ExecutionInfo
 from paybus.store.store import Store
@@ -250,7 +250,7 @@ async def test_a_rule_targeting_a_state_machine_starts_an_execution(runtime: Run
     entry = {"Source": "shop", "DetailType": "payment.completed", "Detail": '{"order": "o-9"}'}
     await runtime.bus.put_events([entry])
     dispatcher = Dispatcher(
-        runtime.bus, {"state-machine": state_machine_invoker(lambda: runtime.workflows)}
+        runtime.bus, {"state-machine": state_machine_invoker(runtime.workflows)}
     )
     await dispatcher.dispatch_once()
     [execution], _ = await runtime.workflows.list_executions(machine)

@@ -12,7 +12,7 @@ from typing import Literal
 
 from paybus.core.errors import ValidationError
 
-TargetKind = Literal["queue", "function", "bus", "state-machine"]
+TargetKind = Literal["queue", "function", "bus", "state-machine", "api-destination"]
 
 _TARGETS: tuple[tuple[TargetKind, re.Pattern[str]], ...] = (
     ("queue", re.compile(r"^arn:aws:sqs:[^:]*:[^:]*:([A-Za-z0-9_-]{1,80}(?:\.fifo)?)$")),
@@ -21,6 +21,10 @@ _TARGETS: tuple[tuple[TargetKind, re.Pattern[str]], ...] = (
         re.compile(r"^arn:aws:lambda:[^:]*:[^:]*:function:([A-Za-z0-9_-]{1,64})(?::[^:]+)?$"),
     ),
     ("bus", re.compile(r"^arn:aws:events:[^:]*:[^:]*:event-bus/(.+)$")),
+    (
+        "api-destination",
+        re.compile(r"^arn:aws:events:[^:]*:[^:]*:api-destination/([.\-_A-Za-z0-9]{1,64})(?:/.*)?$"),
+    ),
     (
         "state-machine",
         re.compile(r"^arn:aws:states:[^:]*:[^:]*:stateMachine:([A-Za-z0-9_-]{1,80})$"),
@@ -41,7 +45,7 @@ def parse_target_arn(arn: str) -> TargetRef:
             return TargetRef(kind, match.group(1))
     raise ValidationError(
         f"Parameter {arn} is not valid. Reason: paybus targets are SQS queues, Lambda functions, "
-        "event buses and state machines (arn:aws:sqs|lambda|events|states:...)"
+        "event buses, API destinations and state machines (arn:aws:sqs|lambda|events|states:...)"
     )
 
 
@@ -60,6 +64,22 @@ def archive_arn(region: str, account: str, archive: str) -> str:
 
 def replay_arn(region: str, account: str, replay: str) -> str:
     return f"arn:aws:events:{region}:{account}:replay/{replay}"
+
+
+def connection_arn(region: str, account: str, name: str, suffix: str) -> str:
+    return f"arn:aws:events:{region}:{account}:connection/{name}/{suffix}"
+
+
+def api_destination_arn(region: str, account: str, name: str, suffix: str) -> str:
+    return f"arn:aws:events:{region}:{account}:api-destination/{name}/{suffix}"
+
+
+def named_in_arn(name_or_arn: str, resource: str) -> str:
+    """`arn:...:<resource>/<name>[/<id>]` -> name; a bare name is returned as it is."""
+    marker = f":{resource}/"
+    if marker not in name_or_arn:
+        return name_or_arn
+    return name_or_arn.split(marker, 1)[1].split("/", 1)[0]
 
 
 def bus_name_of(name_or_arn: str) -> str:

@@ -28,10 +28,12 @@ _MAX_ERROR_MESSAGE = 1024
 class Failure:
     code: str
     message: str
+    #: no retry can fix it even though the code alone does not say so (an HTTP 400)
+    final: bool = False
 
     @property
     def permanent(self) -> bool:
-        return self.code in PERMANENT
+        return self.final or self.code in PERMANENT
 
 
 def dead_letter_message(

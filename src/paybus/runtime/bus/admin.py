@@ -156,12 +156,13 @@ class BusAdmin:
     async def put_targets(
         self, rule: str, targets: Sequence[Mapping[str, Any]], bus: str = "default"
     ) -> None:
-        records = [self._target(bus_name_of(bus), rule, t) for t in targets]
+        records = [self.check_target(bus_name_of(bus), rule, t) for t in targets]
         bus_name = bus_name_of(bus)
         await self.store.write(lambda: definitions.put_targets(bus_name, rule, records))
         self.bus.invalidate(bus_name)
 
-    def _target(self, bus_name: str, rule: str, target: Mapping[str, Any]) -> TargetRecord:
+    def check_target(self, bus_name: str, rule: str, target: Mapping[str, Any]) -> TargetRecord:
+        """Validate one PutTargets entry (ValidationError naming the field) into a record."""
         unknown = sorted(set(target) - _TARGET_KEYS)
         if unknown:
             raise ValidationError(f"Target has unknown field {unknown[0]!r}")

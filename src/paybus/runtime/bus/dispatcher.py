@@ -38,9 +38,13 @@ class DeliveryFailed(Exception):
 
 
 class TargetInvoker(Protocol):
-    """Hands a payload to one kind of target; raises `DeliveryFailed` saying why not."""
+    """Hands a payload to one kind of target; raises `DeliveryFailed` saying why not.
 
-    async def __call__(self, target: TargetRef, payload: str) -> None: ...
+    `delivery` identifies the (event, rule, target) being delivered: an invoker that can make
+    its call idempotent (a state machine's execution name) derives the key from it.
+    """
+
+    async def __call__(self, target: TargetRef, payload: str, delivery: DeliveryRecord) -> None: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -118,7 +122,7 @@ class Dispatcher:
                 raise DeliveryFailed(
                     Failure("NO_RESOURCE", f"no {target.kind} targets can be reached from here")
                 )
-            await invoker(target, delivery.payload)
+            await invoker(target, delivery.payload, delivery)
         except DeliveryFailed as failed:
             await self._failed(delivery, failed.failure)
             return
@@ -133,7 +137,7 @@ class Dispatcher:
         await self.store.write(lambda: deliveries.mark_delivered(delivery.id, now_ms))
 
     async def _failed(self, delivery: DeliveryRecord, failure: Failure) -> None:
-        rules = await self._target_settings(delivery)
+        rules = await target_settings(self.bus, delivery)
         policy = RetryPolicy.of(rules)
         now_ms = int(self.clock() * 1000)
         age_s = (now_ms - delivery.created_at_ms) / 1000
@@ -170,12 +174,15 @@ class Dispatcher:
         if sent and dlq is not None:
             self.bus.wake_queues({dlq})
 
-    async def _target_settings(self, delivery: DeliveryRecord) -> Mapping[str, Any]:
-        try:
-            rules = await self.bus.rules_for(delivery.bus_name)
-        except Exception:
-            return {}
-        for target in rules.targets.get(delivery.rule_name, []):
-            if target.target_id == delivery.target_id:
-                return target.settings
+
+async def target_settings(bus: BusService, delivery: DeliveryRecord) -> Mapping[str, Any]:
+    """The delivery's target as PutTargets gave it now (retry policy, DLQ, HTTP parameters);
+    empty if the rule or target is gone."""
+    try:
+        rules = await bus.rules_for(delivery.bus_name)
+    except Exception:
         return {}
+    for target in rules.targets.get(delivery.rule_name, []):
+        if target.target_id == delivery.target_id:
+            return target.settings
+    return {}

@@ -5,8 +5,8 @@ Pure apart from the ids it is given: the service calls it between matching and t
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass, replace
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from paybus.core.errors import PaybusError
@@ -32,6 +32,32 @@ class BusRules:
     matcher: RuleMatcher
     rules: Mapping[str, RuleRecord]
     targets: Mapping[str, list[TargetRecord]]
+    #: the bus's archives: those with a pattern are matched, the others take every event
+    archives: ArchiveMatcher = field(default_factory=lambda: ArchiveMatcher(RuleMatcher(), ()))
+    #: the bus's resource policy (PutPermission), None when only the owner may put events
+    policy: Mapping[str, Any] | None = None
+
+    def only(self, rule_names: Sequence[str]) -> BusRules:
+        """The same bus restricted to some rules (a replay's FilterArns)."""
+        wanted = set(rule_names)
+        return replace(self, rules={n: r for n, r in self.rules.items() if n in wanted})
+
+
+@dataclass(frozen=True)
+class ArchiveMatcher:
+    """Which archives of a bus keep an event: replayed events are never archived."""
+
+    matcher: RuleMatcher
+    keep_all: tuple[str, ...]
+    #: False when no archive has a pattern: the matcher is not consulted at all
+    patterned: bool = False
+
+    def archives_for(self, event: Mapping[str, Any]) -> list[str]:
+        if "replay-name" in event:
+            return []
+        if not self.patterned:
+            return list(self.keep_all)
+        return sorted({*self.keep_all, *self.matcher.matches(event)})
 
 
 def target_input(settings: Mapping[str, Any]) -> TargetInput:

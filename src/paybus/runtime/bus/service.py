@@ -18,7 +18,7 @@ from typing import Any
 import orjson
 
 from paybus.core.errors import NotFound, PaybusError
-from paybus.core.events.arns import bus_name_of
+from paybus.core.events.arns import bus_arn, bus_name_of
 from paybus.core.events.envelope import (
     DEFAULT_MAX_REQUEST_BYTES,
     EntryError,
@@ -28,8 +28,9 @@ from paybus.core.events.envelope import (
     format_time,
 )
 from paybus.core.events.patterns import RuleMatcher
-from paybus.runtime.bus.planning import BusRules, plan_deliveries
-from paybus.store.bus import definitions
+from paybus.runtime.bus.permissions import refusal
+from paybus.runtime.bus.planning import ArchiveMatcher, BusRules, plan_deliveries
+from paybus.store.bus import archives, definitions
 from paybus.store.bus.events import Publication, PublishOutcome, publish
 from paybus.store.sql import Unit, fetch_one
 from paybus.store.store import Store
@@ -107,28 +108,48 @@ class BusService:
             return rules
 
     async def _load(self, bus_name: str) -> BusRules:
-        version, loaded = await self.store.read(lambda: definitions.load_bus_rules(bus_name))
+        def unit():  # type: ignore[no-untyped-def]
+            loaded = yield from definitions.load_bus_rules(bus_name)
+            kept = yield from archives.bus_archives(bus_name)
+            bus = yield from definitions.get_bus(bus_name)
+            return loaded, kept, bus.policy
+
+        (version, loaded), kept, policy = await self.store.read(unit)
         matcher = RuleMatcher()
         for rule, _ in loaded:
             matcher.add_rule(rule.name, rule.event_pattern)
+        archive_matcher = RuleMatcher()
+        for name, pattern in kept:
+            if pattern:
+                archive_matcher.add_rule(name, pattern)
         return BusRules(
             bus_name,
             version,
             matcher,
             {rule.name: rule for rule, _ in loaded},
             {rule.name: targets for rule, targets in loaded},
+            ArchiveMatcher(
+                archive_matcher, tuple(n for n, p in kept if not p), any(p for _, p in kept)
+            ),
+            policy,
         )
 
     # -- PutEvents ------------------------------------------------------------------------------
 
-    async def put_events(self, entries: Sequence[Any]) -> dict[str, Any]:
-        """PutEvents: per-entry results, every accepted event durable before this returns."""
+    async def put_events(
+        self, entries: Sequence[Any], caller_account: str | None = None
+    ) -> dict[str, Any]:
+        """PutEvents: per-entry results, every accepted event durable before this returns.
+
+        `caller_account` is the account putting the events (the bus owner when None); another
+        account is refused per entry unless the bus's policy allows it.
+        """
         check_request(entries, self.max_request_bytes)
         now = datetime.fromtimestamp(self.clock(), UTC)
         results: list[dict[str, str]] = []
         publications: list[Publication] = []
         for entry in entries:
-            outcome = await self._accept(entry, now)
+            outcome = await self._accept(entry, now, caller_account or self.account)
             if isinstance(outcome, EntryError):
                 results.append(outcome.as_aws())
                 continue
@@ -140,18 +161,24 @@ class BusService:
         failed = sum(1 for r in results if "ErrorCode" in r)
         return {"FailedEntryCount": failed, "Entries": results}
 
-    async def _accept(self, entry: Any, now: datetime) -> tuple[Envelope, str] | EntryError:
+    async def _accept(
+        self, entry: Any, now: datetime, caller: str
+    ) -> tuple[Envelope, str] | EntryError:
         if not isinstance(entry, Mapping):
             return EntryError("InvalidArgument", "Each entry must be an object.")
         try:
             bus_name = bus_name_of(str(entry.get("EventBusName") or "default"))
-            await self.rules_for(bus_name)
+            rules = await self.rules_for(bus_name)
         except NotFound as missing:
             return EntryError("ResourceNotFoundException", missing.message)
         except PaybusError as error:
             return EntryError("InvalidArgument", error.message)
+        if caller != self.account:
+            refused = refusal(rules.policy, caller, bus_arn(self.region, self.account, bus_name))
+            if refused is not None:
+                return refused
         envelope = accept_entry(
-            entry, event_id=str(uuid.uuid4()), now=now, account=self.account, region=self.region
+            entry, event_id=str(uuid.uuid4()), now=now, account=caller, region=self.region
         )
         if isinstance(envelope, EntryError):
             return envelope
@@ -175,11 +202,43 @@ class BusService:
         outcome = await self._write(publications)
         return [outcome.published[i] for i in leaders]
 
+    async def replay_publications(
+        self,
+        bus_name: str,
+        events: Sequence[str],
+        replay_name: str,
+        rule_names: Sequence[str] | None,
+    ) -> list[Publication]:
+        """Archived events sent again to their bus, each with `replay-name`, to all rules or
+        only to `rule_names`; never archived again."""
+        now = datetime.fromtimestamp(self.clock(), UTC)
+        rules = await self.rules_for(bus_name)
+        if rule_names is not None:
+            rules = rules.only(rule_names)
+        publications: list[Publication] = []
+        for text in events:
+            event = {**orjson.loads(text), "replay-name": replay_name}
+            publications += await self._publications(bus_name, event, now, rules=rules)
+        return publications
+
+    def notify(self, outcome: PublishOutcome) -> None:
+        """After a commit that published: wake queue long-polls and the dispatcher."""
+        if outcome.queues:
+            self.wake_queues(outcome.queues)
+        if outcome.pending:
+            self.deliveries_waiting.set()
+
     async def _publications(
-        self, bus_name: str, event: Mapping[str, Any], now: datetime, depth: int = 0
+        self,
+        bus_name: str,
+        event: Mapping[str, Any],
+        now: datetime,
+        depth: int = 0,
+        rules: BusRules | None = None,
     ) -> list[Publication]:
         """The event on its bus, plus its copies on the buses that rules forward it to."""
-        rules = await self.rules_for(bus_name)
+        if rules is None:
+            rules = await self.rules_for(bus_name)
         deliveries, forwards = plan_deliveries(
             rules,
             event,
@@ -190,7 +249,13 @@ class BusService:
         )
         event_time = _event_time_ms(event, now)
         own = Publication(
-            bus_name, str(event["id"]), orjson.dumps(event).decode(), event_time, deliveries
+            bus_name,
+            str(event["id"]),
+            orjson.dumps(event).decode(),
+            event_time,
+            deliveries,
+            archives=rules.archives.archives_for(event),
+            replay_name=event.get("replay-name"),
         )
         publications = [own]
         if depth < MAX_FORWARD_DEPTH:
@@ -206,10 +271,7 @@ class BusService:
     async def _write(self, publications: list[Publication]) -> PublishOutcome:
         now_ms = self._now_ms()
         outcome = await self.store.write(lambda: publish(publications, now_ms))
-        if outcome.queues:
-            self.wake_queues(outcome.queues)
-        if outcome.pending:
-            self.deliveries_waiting.set()
+        self.notify(outcome)
         return outcome
 
 

@@ -109,6 +109,7 @@ def set_policy(name: str, policy: dict[str, Any] | None) -> Unit[None]:
         n=name,
         policy=None if policy is None else _dumps(policy),
     )
+    yield from _bump(name)  # the policy is cached with the rules
 
 
 # -- partner event sources ----------------------------------------------------------------------
@@ -245,6 +246,18 @@ def list_targets(bus_name: str, rule_name: str) -> Unit[list[TargetRecord]]:
         rule=rule_name,
     )
     return [_target(r) for r in rows]
+
+
+def rules_targeting(bus_name: str, arn: str) -> Unit[list[str]]:
+    """Names of the bus's rules with a target of this ARN (ListRuleNamesByTarget)."""
+    yield from get_bus(bus_name)
+    rows = yield from fetch_all(
+        "SELECT DISTINCT rule_name FROM event_targets WHERE bus_name = :bus AND arn = :arn "
+        "ORDER BY rule_name",
+        bus=bus_name,
+        arn=arn,
+    )
+    return [str(r[0]) for r in rows]
 
 
 def put_targets(bus_name: str, rule_name: str, targets: Sequence[TargetRecord]) -> Unit[None]:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 from paybus.core.errors import PaybusError
 from paybus.core.events.deadletter import (
@@ -25,6 +26,8 @@ from paybus.store.queues.messages import send_messages
 from paybus.store.sql import Unit, execute
 
 PENDING, DELIVERED, FAILED = "PENDING", "DELIVERED", "FAILED"
+#: rows per multi-row INSERT: 200 deliveries use 2,600 parameters, far below either limit
+_ROWS_PER_STATEMENT = 200
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,7 +82,11 @@ class PublishOutcome:
 
 
 def publish(publications: Sequence[Publication], now_ms: int) -> Unit[PublishOutcome]:
+    """Store the publications a receipt does not refuse, with every delivery, in a few
+    multi-row statements: one for the events, one batch per queue sent to, one for the
+    deliveries."""
     outcome = PublishOutcome()
+    stored: list[Publication] = []
     leader_published = True
     for publication in publications:
         if publication.follows and not leader_published:
@@ -91,12 +98,13 @@ def publish(publications: Sequence[Publication], now_ms: int) -> Unit[PublishOut
                 outcome.published.append(False)
                 leader_published = False
                 continue
-        yield from _store_event(publication, now_ms)
-        for delivery in publication.deliveries:
-            yield from _deliver(publication, delivery, now_ms, outcome)
+        stored.append(publication)
         outcome.published.append(True)
         if not publication.follows:
             leader_published = True
+    if stored:
+        yield from _store_events(stored, now_ms)
+        yield from _deliver_all(stored, now_ms, outcome)
     return outcome
 
 
@@ -118,26 +126,48 @@ def _claim_receipt(publication: Publication, now_ms: int) -> Unit[bool]:
     return bool(claimed)
 
 
-def _store_event(publication: Publication, now_ms: int) -> Unit[None]:
-    yield from execute(
-        "INSERT INTO bus_events (id, bus_name, event, event_time, ingested_at, replay_name) "
-        "VALUES (:id, :bus, :event, :time, :now, :replay) ON CONFLICT (bus_name, id) DO NOTHING",
-        id=_delivery_key(publication),
-        bus=publication.bus_name,
-        event=publication.event_json,
-        time=publication.event_time_ms,
-        now=now_ms,
-        replay=publication.replay_name,
-    )
-    for archive in publication.archives:
+def _rows(
+    table: str, columns: tuple[str, ...], rows: Sequence[Sequence[Any]], tail: str
+) -> Unit[None]:
+    """Multi-row INSERTs, `_ROWS_PER_STATEMENT` rows at a time (parameter limits)."""
+    for start in range(0, len(rows), _ROWS_PER_STATEMENT):
+        chunk = rows[start : start + _ROWS_PER_STATEMENT]
+        params: dict[str, Any] = {}
+        values = []
+        for r, row in enumerate(chunk):
+            names = []
+            for c, value in enumerate(row):
+                params[f"p{r}_{c}"] = value
+                names.append(f":p{r}_{c}")
+            values.append(f"({', '.join(names)})")
         yield from execute(
-            "INSERT INTO archived_events (archive_name, event_id, event_time, event, size_bytes) "
-            "VALUES (:archive, :id, :time, :event, :size) ON CONFLICT DO NOTHING",
-            archive=archive,
-            id=publication.event_id,
-            time=publication.event_time_ms,
-            event=publication.event_json,
-            size=len(publication.event_json.encode()),
+            f"INSERT INTO {table} ({', '.join(columns)}) VALUES {', '.join(values)} {tail}",
+            **params,
+        )
+
+
+def _store_events(publications: Sequence[Publication], now_ms: int) -> Unit[None]:
+    events = [
+        (_delivery_key(p), p.bus_name, p.event_json, p.event_time_ms, now_ms, p.replay_name)
+        for p in publications
+    ]
+    yield from _rows(
+        "bus_events",
+        ("id", "bus_name", "event", "event_time", "ingested_at", "replay_name"),
+        events,
+        "ON CONFLICT (bus_name, id) DO NOTHING",
+    )
+    archived = [
+        (archive, p.event_id, p.event_time_ms, p.event_json, len(p.event_json.encode()))
+        for p in publications
+        for archive in p.archives
+    ]
+    if archived:
+        yield from _rows(
+            "archived_events",
+            ("archive_name", "event_id", "event_time", "event", "size_bytes"),
+            archived,
+            "ON CONFLICT DO NOTHING",
         )
 
 
@@ -148,56 +178,97 @@ def _delivery_key(publication: Publication) -> str:
     return f"{publication.event_id}#replay:{publication.replay_name}"
 
 
-def _deliver(
-    publication: Publication, delivery: PlannedDelivery, now_ms: int, outcome: PublishOutcome
+_DELIVERY_COLUMNS = (
+    "event_id",
+    "bus_name",
+    "rule_name",
+    "rule_arn",
+    "target_id",
+    "target_arn",
+    "payload",
+    "status",
+    "attempts",
+    "created_at",
+    "next_attempt_at",
+    "finished_at",
+    "last_error",
+)
+
+
+def _deliver_all(
+    publications: Sequence[Publication], now_ms: int, outcome: PublishOutcome
 ) -> Unit[None]:
-    status, error = PENDING, None
-    if delivery.problem is not None:
-        status, error = yield from _fail_now(
-            delivery, Failure(SDK_CLIENT_ERROR, delivery.problem), now_ms, outcome
+    """Send local queue messages (one batch per queue), record failures (DLQ), then write every
+    delivery row at once; a delivery recorded before (same event, rule, target) is left alone."""
+    pairs = [(p, d) for p in publications for d in p.deliveries]
+    sent = yield from _send_locally(pairs, now_ms, outcome)
+    rows = []
+    for index, (publication, delivery) in enumerate(pairs):
+        status, error = PENDING, None
+        if delivery.problem is not None:
+            status, error = yield from _fail_now(
+                delivery, Failure(SDK_CLIENT_ERROR, delivery.problem), now_ms, outcome
+            )
+        elif delivery.forwarded:
+            status = DELIVERED
+        elif delivery.queue_send is not None:
+            failure = sent.get(index)
+            if failure is None:
+                status = DELIVERED
+            else:
+                status, error = yield from _fail_now(delivery, failure, now_ms, outcome)
+        else:
+            outcome.pending += 1
+        done = status != PENDING
+        rows.append(
+            (
+                _delivery_key(publication),
+                publication.bus_name,
+                delivery.rule_name,
+                delivery.rule_arn,
+                delivery.target_id,
+                delivery.target_arn,
+                delivery.payload,
+                status,
+                1 if done else 0,
+                now_ms,
+                now_ms,
+                now_ms if done else None,
+                error,
+            )
         )
-    elif delivery.forwarded:
-        status = DELIVERED
-    elif delivery.queue_send is not None:
-        status, error = yield from _send_locally(delivery, now_ms, outcome)
-    else:
-        outcome.pending += 1
-    yield from execute(
-        "INSERT INTO event_deliveries (event_id, bus_name, rule_name, rule_arn, target_id, "
-        "target_arn, payload, status, attempts, created_at, next_attempt_at, finished_at, "
-        "last_error) VALUES (:event, :bus, :rule, :rule_arn, :target, :arn, :payload, :status, "
-        ":attempts, :now, :now, :finished, :error) "
-        "ON CONFLICT (event_id, bus_name, rule_name, target_id) DO NOTHING",
-        event=_delivery_key(publication),
-        bus=publication.bus_name,
-        rule=delivery.rule_name,
-        rule_arn=delivery.rule_arn,
-        target=delivery.target_id,
-        arn=delivery.target_arn,
-        payload=delivery.payload,
-        status=status,
-        attempts=0 if status == PENDING else 1,
-        now=now_ms,
-        finished=None if status == PENDING else now_ms,
-        error=error,
-    )
+    if rows:
+        yield from _rows(
+            "event_deliveries",
+            _DELIVERY_COLUMNS,
+            rows,
+            "ON CONFLICT (event_id, bus_name, rule_name, target_id) DO NOTHING",
+        )
 
 
 def _send_locally(
-    delivery: PlannedDelivery, now_ms: int, outcome: PublishOutcome
-) -> Unit[tuple[str, str | None]]:
-    """Send to a local queue now. A queue that is gone is a permanent error: no retries."""
-    assert delivery.queue_send is not None
-    send = delivery.queue_send
-    try:
-        [result] = yield from send_messages(send.queue_name, [send.message], now_ms)
-    except PaybusError as error:
-        result = error
-    if not isinstance(result, PaybusError):
-        outcome.queues.add(send.queue_name)
-        return DELIVERED, None
-    failure = Failure(NO_RESOURCE, f"{result.aws_name}: {result.message}")
-    return (yield from _fail_now(delivery, failure, now_ms, outcome))
+    pairs: Sequence[tuple[Publication, PlannedDelivery]], now_ms: int, outcome: PublishOutcome
+) -> Unit[dict[int, Failure | None]]:
+    """Send every local queue message, one batch per queue; per delivery index, None when sent
+    or the failure. A queue that is gone is a permanent error: no retries."""
+    by_queue: dict[str, list[tuple[int, OutgoingMessage]]] = {}
+    for index, (_, delivery) in enumerate(pairs):
+        if delivery.problem is None and delivery.queue_send is not None:
+            send = delivery.queue_send
+            by_queue.setdefault(send.queue_name, []).append((index, send.message))
+    results: dict[int, Failure | None] = {}
+    for queue_name, batch in by_queue.items():
+        try:
+            sent: list[Any] = yield from send_messages(queue_name, [m for _, m in batch], now_ms)
+        except PaybusError as error:
+            sent = [error] * len(batch)
+        for (index, _), result in zip(batch, sent, strict=True):
+            if isinstance(result, PaybusError):
+                results[index] = Failure(NO_RESOURCE, f"{result.aws_name}: {result.message}")
+            else:
+                results[index] = None
+                outcome.queues.add(queue_name)
+    return results
 
 
 def _fail_now(

@@ -83,3 +83,28 @@ class ReplayRecord:
     total: int
     started_at_ms: int
     finished_at_ms: int | None
+
+
+@dataclass(frozen=True, slots=True)
+class ConnectionRecord:
+    name: str
+    authorization_type: str
+    #: AuthParameters as CreateConnection gave them, secrets included (never answered back)
+    auth_parameters: dict[str, Any]
+    description: str | None
+    state: str
+    created_at_ms: int
+    updated_at_ms: int
+
+
+@dataclass(frozen=True, slots=True)
+class ApiDestinationRecord:
+    name: str
+    connection_name: str
+    endpoint: str
+    http_method: str
+    rate_limit_per_second: int | None
+    description: str | None
+    state: str
+    created_at_ms: int
+    updated_at_ms: int

@@ -312,3 +312,25 @@ CREATE TABLE sfn_activity_tasks (
 ) WITHOUT ROWID;
 
 CREATE INDEX sfn_activity_tasks_waiting ON sfn_activity_tasks (activity_arn, claimed_at, created_at);
+
+CREATE TABLE event_connections (
+    name TEXT PRIMARY KEY,
+    authorization_type TEXT NOT NULL,
+    auth_parameters TEXT NOT NULL,
+    description TEXT,
+    state TEXT NOT NULL,
+    created_at INTEGER NOT NULL,
+    updated_at INTEGER NOT NULL
+);
+
+CREATE TABLE event_api_destinations (
+    name TEXT PRIMARY KEY,
+    connection_name TEXT NOT NULL,
+    endpoint TEXT NOT NULL,
+    http_method TEXT NOT NULL,
+    rate_limit_per_second INTEGER,
+    description TEXT,
+    state TEXT NOT NULL,
+    created_at INTEGER NOT NULL,
+    updated_at INTEGER NOT NULL
+);
