@@ -24,6 +24,7 @@ from paybus.runtime.queues import QueueService
 from paybus.runtime.queues.housekeeping import move_task_runner, retention_sweeper
 from paybus.runtime.services import Runtime
 from paybus.runtime.workflows import build_workflows, workflow_services
+from paybus.runtime.workflows.bus_starts import after_bus_start, bus_starter
 from paybus.store.store import Store
 
 
@@ -54,6 +55,8 @@ def build_runtime(config: PaybusConfig, store: Store) -> Runtime:
     runtime.on_start(lambda: reconcile_declarations(config, mappings))
     runtime.on_start(lambda: reconcile_rules(config, runtime.bus_admin))
     runtime.workflows = build_workflows(store, config, functions=functions, queues=queues, bus=bus)
+    bus.local_starters["state-machine"] = bus_starter(runtime.workflows)
+    bus.local_result_hooks.append(after_bus_start(runtime.workflows))
     invokers = {
         "function": function_invoker(functions),
         "state-machine": state_machine_invoker(runtime.workflows),

@@ -273,3 +273,37 @@ async def test_a_put_events_task_run_twice_publishes_once(runtime: Runtime) -> N
     again = await publish(task, "arn:aws:states:us-east-1:0:execution:m:e")
     assert first["Entries"] == again["Entries"]
     assert len(await runtime.queues.receive_message("once", max_messages=10)) == 1
+
+
+async def test_a_rule_starts_its_state_machine_in_the_events_own_transaction(
+    runtime: Runtime,
+) -> None:
+    """No dispatcher runs here: the execution exists as soon as PutEvents has returned."""
+    assert runtime.bus and runtime.bus_admin and runtime.workflows and runtime.queues
+    definition = {"StartAt": "Done", "States": {"Done": {"Type": "Pass", "End": True}}}
+    machine = await create(runtime.workflows, "on-refund", definition)
+    await runtime.queues.create_queue("sfn-dlq")
+    await runtime.bus_admin.put_rule("refunds", {"detail-type": ["charge.refunded"]})
+    await runtime.bus_admin.put_targets(
+        "refunds",
+        [
+            {"Id": "sfn", "Arn": machine, "InputPath": "$.detail"},
+            {
+                "Id": "missing",
+                "Arn": machine.replace("on-refund", "no-such-machine"),
+                "DeadLetterConfig": {"Arn": "arn:aws:sqs:us-east-1:000000000000:sfn-dlq"},
+            },
+        ],
+    )
+    entry = {"Source": "stripe", "DetailType": "charge.refunded", "Detail": '{"charge": "ch_1"}'}
+    await runtime.bus.put_events([entry])
+    [execution], _ = await runtime.workflows.list_executions(machine)
+    assert execution.name.startswith("eb-")
+    info = await runtime.workflows.describe_execution(execution.arn)
+    assert json.loads(info.input or "") == {"charge": "ch_1"}
+    [dead] = await runtime.queues.receive_message("sfn-dlq", max_messages=10)
+    assert dead.attributes["ERROR_CODE"]["StringValue"] == "NO_RESOURCE"
+    dispatcher = Dispatcher(
+        runtime.bus, {"state-machine": state_machine_invoker(runtime.workflows)}
+    )
+    assert await dispatcher.dispatch_once() == 0, "nothing was left for the dispatcher"

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 from typing import TYPE_CHECKING, Any
 
 import orjson
@@ -11,6 +10,7 @@ from paybus.core.errors import ExecutionAlreadyExists, NotFound, PaybusError
 from paybus.core.events.arns import TargetRef
 from paybus.core.events.deadletter import NO_RESOURCE, SDK_CLIENT_ERROR, Failure
 from paybus.runtime.bus.dispatcher import DeliveryFailed, TargetInvoker
+from paybus.runtime.bus.planning import delivery_execution_name
 from paybus.runtime.functions import Functions
 from paybus.store.bus.records import DeliveryRecord
 
@@ -42,8 +42,9 @@ def function_invoker(functions: Functions) -> TargetInvoker:
 
 def execution_name(delivery: DeliveryRecord) -> str:
     """One name per (event, rule, target): a redelivery finds the execution it started."""
-    key = "\0".join((delivery.event_id, delivery.bus_name, delivery.rule_name, delivery.target_id))
-    return f"eb-{hashlib.sha256(key.encode()).hexdigest()[:40]}"
+    return delivery_execution_name(
+        delivery.event_id, delivery.bus_name, delivery.rule_name, delivery.target_id
+    )
 
 
 def state_machine_invoker(workflows: Workflows) -> TargetInvoker:

@@ -5,6 +5,7 @@ Pure apart from the ids it is given: the service calls it between matching and t
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
@@ -144,3 +145,10 @@ def _planned(
             planned, payload=payload or "{}", problem=f"{error.aws_name}: {error.message}"
         )
     return replace(planned, queue_send=QueueSend(name, message))
+
+
+def delivery_execution_name(event_key: str, bus_name: str, rule_name: str, target_id: str) -> str:
+    """One execution name per (event, rule, target): a redelivery finds the execution it started,
+    whether the start ran in the event's transaction or later through the dispatcher."""
+    key = "\0".join((event_key, bus_name, rule_name, target_id))
+    return f"eb-{hashlib.sha256(key.encode()).hexdigest()[:40]}"

@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 import time
 import uuid
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import Any
@@ -18,7 +18,7 @@ from typing import Any
 import orjson
 
 from paybus.core.errors import NotFound, PaybusError
-from paybus.core.events.arns import bus_arn, bus_name_of
+from paybus.core.events.arns import bus_arn, bus_name_of, parse_target_arn
 from paybus.core.events.envelope import (
     DEFAULT_MAX_REQUEST_BYTES,
     EntryError,
@@ -29,14 +29,20 @@ from paybus.core.events.envelope import (
 )
 from paybus.core.events.patterns import RuleMatcher
 from paybus.runtime.bus.permissions import refusal
-from paybus.runtime.bus.planning import ArchiveMatcher, BusRules, plan_deliveries
+from paybus.runtime.bus.planning import (
+    ArchiveMatcher,
+    BusRules,
+    delivery_execution_name,
+    plan_deliveries,
+)
 from paybus.store.bus import archives, definitions
-from paybus.store.bus.events import Publication, PublishOutcome, publish
+from paybus.store.bus.events import PlannedDelivery, Publication, PublishOutcome, publish
 from paybus.store.sql import Unit, fetch_one
 from paybus.store.store import Store
 
 MAX_FORWARD_DEPTH = 4
 QueueWaker = Callable[[set[str]], None]
+LocalStarter = Callable[[str, str, str], Awaitable[Callable[[], Unit[Any]] | None]]
 
 
 @dataclass(slots=True)
@@ -65,6 +71,11 @@ class BusService:
         self._queue_wakers: list[QueueWaker] = []
         #: set when a publication left deliveries for the dispatcher
         self.deliveries_waiting = asyncio.Event()
+        #: per target kind: given (resource name, delivery name, payload), the unit that reaches
+        #: the target inside the publishing transaction, or None to leave it to the dispatcher
+        self.local_starters: dict[str, LocalStarter] = {}
+        #: called after the commit with what each local unit returned
+        self.local_result_hooks: list[Callable[[Any], None]] = []
 
     def on_queue_messages(self, waker: QueueWaker) -> None:
         """Call `waker(queue names)` after a commit put messages on queues (long-poll wake-up)."""
@@ -222,9 +233,13 @@ class BusService:
         return publications
 
     def notify(self, outcome: PublishOutcome) -> None:
-        """After a commit that published: wake queue long-polls and the dispatcher."""
+        """After a commit that published: wake queue long-polls, the dispatcher, and the
+        services whose targets were reached inside the transaction."""
         if outcome.queues:
             self.wake_queues(outcome.queues)
+        for result in outcome.local_results:
+            for hook in self.local_result_hooks:
+                hook(result)
         if outcome.pending:
             self.deliveries_waiting.set()
 
@@ -247,6 +262,8 @@ class BusService:
             ingestion_time=format_time(now),
             new_id=lambda: str(uuid.uuid4()),
         )
+        key = _event_key(event)
+        deliveries = [await self._localized(d, key, bus_name) for d in deliveries]
         event_time = _event_time_ms(event, now)
         own = Publication(
             bus_name,
@@ -268,11 +285,32 @@ class BusService:
                     continue  # recorded as delivered to nothing; AWS drops it the same way
         return publications
 
+    async def _localized(
+        self, delivery: PlannedDelivery, event_key: str, bus_name: str
+    ) -> PlannedDelivery:
+        """A target some local service can reach inside the publishing transaction gets its
+        unit (a state machine: the execution starts with the event, atomically)."""
+        if delivery.queue_send is not None or delivery.forwarded or delivery.problem:
+            return delivery
+        target = parse_target_arn(delivery.target_arn)
+        starter = self.local_starters.get(target.kind)
+        if starter is None:
+            return delivery
+        name = delivery_execution_name(event_key, bus_name, delivery.rule_name, delivery.target_id)
+        unit = await starter(target.name, name, delivery.payload)
+        return delivery if unit is None else replace(delivery, local=unit)
+
     async def _write(self, publications: list[Publication]) -> PublishOutcome:
         now_ms = self._now_ms()
         outcome = await self.store.write(lambda: publish(publications, now_ms))
         self.notify(outcome)
         return outcome
+
+
+def _event_key(event: Mapping[str, Any]) -> str:
+    """The key deliveries are recorded under (the store's `_delivery_key`)."""
+    replay = event.get("replay-name")
+    return str(event["id"]) if replay is None else f"{event['id']}#replay:{replay}"
 
 
 def _rules_version(bus_name: str) -> Unit[int]:

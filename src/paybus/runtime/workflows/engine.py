@@ -162,6 +162,11 @@ class WorkflowEngine:
             self._after(applied)
         return applied
 
+    def committed(self, applied: Applied) -> None:
+        """Another component committed a transition of ours (a bus rule started an execution
+        in its publishing transaction): wake the workers for what it scheduled."""
+        self._after(applied)
+
     def _after(self, applied: Applied) -> None:
         if applied.queues and self.queue_waker is not None:
             self.queue_waker(set(applied.queues))

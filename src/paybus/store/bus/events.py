@@ -8,11 +8,11 @@ works off. The unique key (event, bus, rule, target) makes a delivery exactly-on
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from paybus.core.errors import PaybusError
+from paybus.core.errors import AlreadyExists, NotFound, PaybusError
 from paybus.core.events.deadletter import (
     MAX_ATTEMPTS,
     NO_RESOURCE,
@@ -53,6 +53,9 @@ class PlannedDelivery:
     forwarded: bool = False
     #: why the message could not even be built (an empty InputPath result, ...): a failure
     problem: str | None = None
+    #: a target inside paybus reached by a unit run in this same transaction (a state machine
+    #: execution started with the event); it raises a PaybusError if the target cannot take it
+    local: Callable[[], Unit[Any]] | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,6 +82,8 @@ class PublishOutcome:
     queues: set[str] = field(default_factory=set)
     #: deliveries the dispatcher has to make
     pending: int = 0
+    #: what each local unit returned, for the after-commit wake-ups of its service
+    local_results: list[Any] = field(default_factory=list)
 
 
 def publish(publications: Sequence[Publication], now_ms: int) -> Unit[PublishOutcome]:
@@ -211,6 +216,8 @@ def _deliver_all(
             )
         elif delivery.forwarded:
             status = DELIVERED
+        elif delivery.local is not None:
+            status, error = yield from _run_local(delivery, now_ms, outcome)
         elif delivery.queue_send is not None:
             failure = sent.get(index)
             if failure is None:
@@ -269,6 +276,27 @@ def _send_locally(
                 results[index] = None
                 outcome.queues.add(queue_name)
     return results
+
+
+def _run_local(
+    delivery: PlannedDelivery, now_ms: int, outcome: PublishOutcome
+) -> Unit[tuple[str, str | None]]:
+    """Reach a local target in this transaction. Its unit raises before it writes anything
+    (a missing state machine, an input it refuses), so a failure here rolls nothing back."""
+    assert delivery.local is not None
+    try:
+        result = yield from delivery.local()
+    except AlreadyExists:
+        return DELIVERED, None  # already started under this delivery's name: nothing to do
+    except NotFound as missing:
+        return (
+            yield from _fail_now(delivery, Failure(NO_RESOURCE, missing.message), now_ms, outcome)
+        )
+    except PaybusError as error:
+        failure = Failure(SDK_CLIENT_ERROR, f"{error.aws_name}: {error.message}")
+        return (yield from _fail_now(delivery, failure, now_ms, outcome))
+    outcome.local_results.append(result)
+    return DELIVERED, None
 
 
 def _fail_now(

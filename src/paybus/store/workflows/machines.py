@@ -60,11 +60,16 @@ def create_machine(machine: MachineRow, definition_text: str) -> Unit[MachineRow
     return existing
 
 
-def get_machine(name: str) -> Unit[MachineRow]:
+def find_machine(name: str) -> Unit[MachineRow | None]:
     row = yield from fetch_one(f"{_SELECT} WHERE name = :name", name=name)
-    if row is None:
+    return None if row is None else MachineRow.of(row)
+
+
+def get_machine(name: str) -> Unit[MachineRow]:
+    machine = yield from find_machine(name)
+    if machine is None:
         raise StateMachineDoesNotExist(f"State Machine Does Not Exist: '{name}'")
-    return MachineRow.of(row)
+    return machine
 
 
 def list_machines() -> Unit[list[MachineRow]]:
