@@ -43,3 +43,13 @@ def test_no_sql_outside_the_store() -> None:
         if "import sqlite3" in text or "import psycopg" in text or "from psycopg" in text:
             offenders.append(str(path.relative_to(ROOT)))
     assert not offenders, f"database drivers used outside store/: {offenders}"
+
+
+def test_pooled_ids_are_distinct_version_4_uuids() -> None:
+    import uuid
+
+    from paybus.runtime.ids import new_uuid
+
+    ids = [new_uuid() for _ in range(2000)]  # several pool refills
+    assert len(set(ids)) == 2000
+    assert all(uuid.UUID(i).version == 4 and str(uuid.UUID(i)) == i for i in ids)

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import logging
 import time
-import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -25,6 +24,7 @@ from paybus.integrations.ingress.providers.adyen import ACCEPTED
 from paybus.integrations.ingress.registry import verifier_for
 from paybus.runtime.bus import BusService
 from paybus.runtime.config import WebhookSource
+from paybus.runtime.ids import new_uuid
 
 log = logging.getLogger("paybus.ingress")
 
@@ -99,7 +99,7 @@ class WebhookReceiver:
             (
                 partner_envelope(
                     v,
-                    event_id=str(uuid.uuid4()),
+                    event_id=new_uuid(),
                     event_source=config.event_source,
                     account=self.bus.account,
                     region=self.bus.region,

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import asyncio
 import time
-import uuid
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
@@ -35,6 +34,7 @@ from paybus.runtime.bus.planning import (
     delivery_execution_name,
     plan_deliveries,
 )
+from paybus.runtime.ids import new_uuid
 from paybus.store.bus import archives, definitions
 from paybus.store.bus.events import PlannedDelivery, Publication, PublishOutcome, publish
 from paybus.store.sql import Unit, fetch_one
@@ -189,7 +189,7 @@ class BusService:
             if refused is not None:
                 return refused
         envelope = accept_entry(
-            entry, event_id=str(uuid.uuid4()), now=now, account=caller, region=self.region
+            entry, event_id=new_uuid(), now=now, account=caller, region=self.region
         )
         if isinstance(envelope, EntryError):
             return envelope
@@ -260,7 +260,7 @@ class BusService:
             region=self.region,
             account=self.account,
             ingestion_time=format_time(now),
-            new_id=lambda: str(uuid.uuid4()),
+            new_id=new_uuid,
         )
         key = _event_key(event)
         deliveries = [await self._localized(d, key, bus_name) for d in deliveries]

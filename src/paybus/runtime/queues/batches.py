@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Mapping
 from typing import Any
 
 from paybus.core.errors import BatchRequestTooLong, PaybusError
 from paybus.core.queues import OutgoingMessage, prepare_message, trace_header_from
 from paybus.core.queues.attributes import MAX_MESSAGE_SIZE
+from paybus.runtime.ids import new_uuid
 
 #: {"Successful": [...], "Failed": [{"Id", "SenderFault", "Code", "Message"}]}
 BatchResult = dict[str, list[dict[str, Any]]]
@@ -17,7 +17,7 @@ BatchResult = dict[str, list[dict[str, Any]]]
 def outgoing_from_entry(entry: Mapping[str, Any]) -> OutgoingMessage:
     delay = entry.get("DelaySeconds")
     return prepare_message(
-        str(uuid.uuid4()),
+        new_uuid(),
         entry.get("MessageBody"),
         attributes=entry.get("MessageAttributes"),
         delay_seconds=None if delay is None else int(delay),

@@ -25,6 +25,7 @@ from paybus.core.queues import (
 )
 from paybus.core.queues.attributes import READ_ONLY
 from paybus.core.queues.naming import QueueNaming
+from paybus.runtime.ids import new_uuid
 from paybus.runtime.queues.batches import (
     BatchResult,
     batch_too_long,
@@ -148,7 +149,7 @@ class QueueService:
     ) -> SendResult:
         name = self.name_of(queue)
         message = prepare_message(
-            str(uuid.uuid4()),
+            new_uuid(),
             body,
             attributes=message_attributes,
             delay_seconds=delay_seconds,
