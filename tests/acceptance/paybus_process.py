@@ -52,14 +52,16 @@ def free_port() -> int:
 @contextmanager
 def paybus_up(
     directory: Path,
-    config: str = CONFIG,
+    config: str | None = CONFIG,
     *,
     port: int | None = None,
     env: dict[str, str] | None = None,
 ) -> Iterator[Server]:
     """`paybus up --port <port or a free one>` in `directory`, with `env` added to the
-    environment; stopped with SIGTERM afterwards."""
-    (directory / "paybus.toml").write_text(config)
+    environment; stopped with SIGTERM afterwards. `config=None` writes no project file: paybus
+    then runs the seeds' applications."""
+    if config is not None:
+        (directory / "paybus.toml").write_text(config)
     port = port or free_port()
     environment = {**os.environ, **(env or {})}
     with (directory / "paybus.log").open("wb") as log:

@@ -5,6 +5,7 @@ The article's promise is "within a minute"; this asserts far less."""
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
 import time
@@ -106,3 +107,63 @@ def test_payment_events_become_customer_emails(tmp_path: Path, inbox: Inbox) -> 
     assert len({m["X-Invoice"] for m in inbox.messages}) == 5
     assert all(str(m["To"]).endswith("@example.com") for m in inbox.messages)
     assert elapsed < 30, f"notifications took {elapsed:.1f} s"
+
+
+def test_plain_paybus_up_runs_the_notifications_app(tmp_path: Path, inbox: Inbox) -> None:
+    """No project file: `paybus up` runs the seeds' applications, notifications included."""
+    secret = "whsec_plain_up"
+    env = {"STRIPE_WEBHOOK_SECRET": secret, "PAYBUS_SMTP_HOST": "127.0.0.1"}
+    env["PAYBUS_SMTP_PORT"] = os.environ["SMTP_PORT"]
+    with paybus_up(tmp_path, None, env=env) as server:
+        sent = subprocess.run(
+            [
+                PAYBUS,
+                "trigger",
+                "stripe",
+                "invoice.payment_failed",
+                "--count",
+                "2",
+                "--secret",
+                secret,
+                "--url",
+                f"{server.url}/webhooks/stripe",
+            ],
+            cwd=tmp_path,
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+        assert sent.returncode == 0, sent.stderr
+        deadline = time.monotonic() + 30
+        while len(inbox.messages) < 2 and time.monotonic() < deadline:
+            time.sleep(0.05)
+    assert [str(m["Subject"]).split(":")[0] for m in inbox.messages] == ["Action needed"] * 2, (
+        server.log()
+    )
+
+
+def test_without_smtp_the_notifications_are_logged(tmp_path: Path) -> None:
+    with paybus_up(tmp_path, None, env={"PAYBUS_SMTP_HOST": ""}) as server:
+        sent = subprocess.run(
+            [
+                PAYBUS,
+                "trigger",
+                "stripe",
+                "invoice.paid",
+                "--secret",
+                "whsec_paybus_development",
+                "--url",
+                f"{server.url}/webhooks/stripe",
+            ],
+            cwd=tmp_path,
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+        assert sent.returncode == 0, sent.stderr
+        deadline = time.monotonic() + 30
+        while "notification.logged" not in server.log() and time.monotonic() < deadline:
+            time.sleep(0.05)
+        log = server.log()
+    assert "notification.logged" in log and "Thank you: your payment of" in log
+    assert "development secret" in log

@@ -10,9 +10,10 @@ from typing import Any
 
 from paybus import __version__
 from paybus.api.server import bind_socket, run_workers, serve
+from paybus.apps.seeds import announce, with_seed_apps
 from paybus.cli.local import put_project_on_path
 from paybus.runtime.assembly import build_runtime
-from paybus.runtime.config import PaybusConfig, load_config
+from paybus.runtime.config import DEFAULT_CONFIG_FILE, PaybusConfig, load_config
 from paybus.runtime.logs import configure_logging
 from paybus.store.store import open_store
 
@@ -33,7 +34,14 @@ def _configure(path: Path | None, overrides: dict[tuple[str, str], Any]) -> Payb
     put_project_on_path(path)
     config = load_config(path, overrides=overrides)
     configure_logging(config.logging.level, config.logging.format)
+    if _seeds(path):
+        config = with_seed_apps(config)
     return config
+
+
+def _seeds(path: Path | None) -> bool:
+    """With no project file, paybus runs the seeds' applications."""
+    return path is None and not DEFAULT_CONFIG_FILE.exists()
 
 
 def run_server(path: Path | None, overrides: dict[tuple[str, str], Any]) -> None:
@@ -42,6 +50,9 @@ def run_server(path: Path | None, overrides: dict[tuple[str, str], Any]) -> None
     host, port = sock.getsockname()[:2]
     # queue URLs name the port actually served (`--port 0` picks a free one)
     config = config.model_copy(update={"server": config.server.model_copy(update={"port": port})})
+
+    if _seeds(path):
+        announce()
 
     async def main() -> None:
         store = await open_store(config.store_settings())
