@@ -7,7 +7,7 @@ Messages follow Step Functions' shape, `CODE: reason at /States/<state>/<field>`
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from typing import Any
+from typing import Any, NamedTuple
 
 from paybus.core.asl import fields as F
 from paybus.core.asl.choice_rules import COMBINATORS, COMPARISONS, OPERATORS, TYPE_TESTS
@@ -138,7 +138,7 @@ def _check_state(
     if kind in F.WITH_RETRY:
         _check_retry(checker, state.get("Retry"), f"{where}/Retry")
         _check_catch(checker, state.get("Catch"), f"{where}/Catch", siblings, language)
-    _STATE_CHECKS[kind](checker, name, state, where, language, siblings)
+    _STATE_CHECKS[kind](StateSite(checker, name, state, where, language, siblings))
 
 
 def _check_transition(
@@ -321,28 +321,28 @@ def _exclusive(checker: _Checker, state: Mapping[str, Any], where: str, *keys: s
 
 # ---- per state type --------------------------------------------------------------------------
 
-StateCheck = Callable[[_Checker, str, Mapping[str, Any], str, str, Mapping[str, Any]], None]
+
+class StateSite(NamedTuple):
+    """Where a per-state check looks: the state, its name and path, its query language, and
+    its sibling states (for transition targets)."""
+
+    checker: _Checker
+    name: str
+    state: Mapping[str, Any]
+    where: str
+    language: str
+    siblings: Mapping[str, Any]
 
 
-def _check_pass(
-    checker: _Checker,
-    name: str,
-    state: Mapping[str, Any],
-    where: str,
-    language: str,
-    siblings: Mapping[str, Any],
-) -> None:
-    return None
+StateCheck = Callable[[StateSite], None]
 
 
-def _check_task(
-    checker: _Checker,
-    name: str,
-    state: Mapping[str, Any],
-    where: str,
-    language: str,
-    siblings: Mapping[str, Any],
-) -> None:
+def _no_more_checks(site: StateSite) -> None:
+    """Pass and Succeed: the checks every state gets are all they need."""
+
+
+def _check_task(site: StateSite) -> None:
+    checker, name, state, where, language, _ = site
     if not isinstance(state.get("Resource"), str) or not state.get("Resource"):
         checker.add(f"{where}/Resource", f"The field \"Resource\" is required for Task '{name}'")
     jsonata = language == "JSONata"
@@ -364,14 +364,8 @@ def _check_task(
         )
 
 
-def _check_choice(
-    checker: _Checker,
-    name: str,
-    state: Mapping[str, Any],
-    where: str,
-    language: str,
-    siblings: Mapping[str, Any],
-) -> None:
+def _check_choice(site: StateSite) -> None:
+    checker, name, state, where, language, siblings = site
     choices = state.get("Choices")
     if not isinstance(choices, list) or not choices:
         checker.add(f"{where}/Choices", f"Choice '{name}' needs a non-empty 'Choices' array")
@@ -461,14 +455,8 @@ def _operand_problem(operator: str, operand: Any) -> str | None:
     return None
 
 
-def _check_wait(
-    checker: _Checker,
-    name: str,
-    state: Mapping[str, Any],
-    where: str,
-    language: str,
-    siblings: Mapping[str, Any],
-) -> None:
+def _check_wait(site: StateSite) -> None:
+    checker, name, state, where, language, _ = site
     count = _exclusive(
         checker, state, where, "Seconds", "Timestamp", "SecondsPath", "TimestampPath"
     )
@@ -493,14 +481,8 @@ def _check_wait(
                 checker.add(f"{where}/{key}", problem)
 
 
-def _check_fail(
-    checker: _Checker,
-    name: str,
-    state: Mapping[str, Any],
-    where: str,
-    language: str,
-    siblings: Mapping[str, Any],
-) -> None:
+def _check_fail(site: StateSite) -> None:
+    checker, _, state, where, language, _ = site
     for key in ("Error", "Cause"):
         _exclusive(checker, state, where, key, f"{key}Path")
         if key in state and not isinstance(state[key], str):
@@ -512,25 +494,8 @@ def _check_fail(
             _add(checker, f"{where}/{key}Path", dynamic_problem(state[f"{key}Path"], f"{key}Path"))
 
 
-def _check_succeed(
-    checker: _Checker,
-    name: str,
-    state: Mapping[str, Any],
-    where: str,
-    language: str,
-    siblings: Mapping[str, Any],
-) -> None:
-    return None
-
-
-def _check_parallel(
-    checker: _Checker,
-    name: str,
-    state: Mapping[str, Any],
-    where: str,
-    language: str,
-    siblings: Mapping[str, Any],
-) -> None:
+def _check_parallel(site: StateSite) -> None:
+    checker, name, state, where, language, _ = site
     branches = state.get("Branches")
     if not isinstance(branches, list) or not branches:
         checker.add(f"{where}/Branches", f"Parallel '{name}' needs a non-empty 'Branches' array")
@@ -552,14 +517,8 @@ def _check_sub_machine(
     _check_machine(checker, machine, where, machine.get("QueryLanguage", language))
 
 
-def _check_map(
-    checker: _Checker,
-    name: str,
-    state: Mapping[str, Any],
-    where: str,
-    language: str,
-    siblings: Mapping[str, Any],
-) -> None:
+def _check_map(site: StateSite) -> None:
+    checker, name, state, where, language, _ = site
     count = _exclusive(checker, state, where, "ItemProcessor", "Iterator")
     if count == 0:
         checker.add(where, f"Map '{name}' needs an 'ItemProcessor' (or legacy 'Iterator')")
@@ -632,11 +591,11 @@ def _check_batcher(checker: _Checker, batcher: Any, where: str, jsonata: bool) -
 
 
 _STATE_CHECKS: dict[str, StateCheck] = {
-    "Pass": _check_pass,
+    "Pass": _no_more_checks,
     "Task": _check_task,
     "Choice": _check_choice,
     "Wait": _check_wait,
-    "Succeed": _check_succeed,
+    "Succeed": _no_more_checks,
     "Fail": _check_fail,
     "Parallel": _check_parallel,
     "Map": _check_map,
