@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import orjson
 
 from paybus.core.errors import AlreadyExists, NotFound
@@ -33,15 +35,32 @@ def _destination(row: Row) -> ApiDestinationRecord:
 # -- connections --------------------------------------------------------------------------------
 
 
+def _connection_params(record: ConnectionRecord) -> dict[str, Any]:
+    return {
+        "name": record.name,
+        "type": record.authorization_type,
+        "params": orjson.dumps(record.auth_parameters).decode(),
+        "description": record.description,
+        "state": record.state,
+    }
+
+
+def _destination_params(record: ApiDestinationRecord) -> dict[str, Any]:
+    return {
+        "name": record.name,
+        "connection": record.connection_name,
+        "endpoint": record.endpoint,
+        "method": record.http_method,
+        "rate": record.rate_limit_per_second,
+        "description": record.description,
+    }
+
+
 def create_connection(record: ConnectionRecord) -> Unit[ConnectionRecord]:
     created = yield from execute(
         f"INSERT INTO event_connections ({_CONNECTION}) VALUES (:name, :type, :params, "
         ":description, :state, :now, :now) ON CONFLICT (name) DO NOTHING",
-        name=record.name,
-        type=record.authorization_type,
-        params=orjson.dumps(record.auth_parameters).decode(),
-        description=record.description,
-        state=record.state,
+        **_connection_params(record),
         now=record.created_at_ms,
     )
     if not created:
@@ -73,11 +92,7 @@ def update_connection(record: ConnectionRecord) -> Unit[ConnectionRecord]:
     yield from execute(
         "UPDATE event_connections SET authorization_type = :type, auth_parameters = :params, "
         "description = :description, state = :state, updated_at = :now WHERE name = :name",
-        name=record.name,
-        type=record.authorization_type,
-        params=orjson.dumps(record.auth_parameters).decode(),
-        description=record.description,
-        state=record.state,
+        **_connection_params(record),
         now=record.updated_at_ms,
     )
     return (yield from get_connection(record.name))
@@ -98,12 +113,7 @@ def create_destination(record: ApiDestinationRecord) -> Unit[ApiDestinationRecor
         f"INSERT INTO event_api_destinations ({_DESTINATION}) VALUES (:name, :connection, "
         ":endpoint, :method, :rate, :description, :state, :now, :now) "
         "ON CONFLICT (name) DO NOTHING",
-        name=record.name,
-        connection=record.connection_name,
-        endpoint=record.endpoint,
-        method=record.http_method,
-        rate=record.rate_limit_per_second,
-        description=record.description,
+        **_destination_params(record),
         state=record.state,
         now=record.created_at_ms,
     )
@@ -140,12 +150,7 @@ def update_destination(record: ApiDestinationRecord) -> Unit[ApiDestinationRecor
         "UPDATE event_api_destinations SET connection_name = :connection, endpoint = :endpoint, "
         "http_method = :method, rate_limit_per_second = :rate, description = :description, "
         "updated_at = :now WHERE name = :name",
-        name=record.name,
-        connection=record.connection_name,
-        endpoint=record.endpoint,
-        method=record.http_method,
-        rate=record.rate_limit_per_second,
-        description=record.description,
+        **_destination_params(record),
         now=record.updated_at_ms,
     )
     return (yield from get_destination(record.name))
