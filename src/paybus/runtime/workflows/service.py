@@ -183,13 +183,10 @@ class Workflows:
     async def start_execution(
         self, machine_arn: str, name: str | None = None, input: str | None = None
     ) -> ExecutionInfo:
-        machine_name = arns.machine_name(machine_arn)
-        name = arns.check_name(name or str(uuid.uuid4()), "execution name")
-        text, value = _json_text(input, "execution input", InvalidExecutionInput)
-        machine = await self.store.read(lambda: machines.get_machine(machine_name))
+        machine, name, text, value = await self._start_request(machine_arn, name, input)
         if machine.type == "EXPRESS":
             return await self._start_express(machine, name, text, value, wait=False)
-        applied = await self.engine.start(machine_name, name, text, value)
+        applied = await self.engine.start(machine.name, name, text, value)
         started = from_ms(applied.started_at or self.store.now_ms())
         return ExecutionInfo(
             applied.execution_arn, machine.arn, name, applied.status, started, None
@@ -198,16 +195,23 @@ class Workflows:
     async def start_sync_execution(
         self, machine_arn: str, name: str | None = None, input: str | None = None
     ) -> ExecutionInfo:
-        machine_name = arns.machine_name(machine_arn)
-        name = arns.check_name(name or str(uuid.uuid4()), "execution name")
-        text, value = _json_text(input, "execution input", InvalidExecutionInput)
-        machine = await self.store.read(lambda: machines.get_machine(machine_name))
+        machine, name, text, value = await self._start_request(machine_arn, name, input)
         if machine.type != "EXPRESS":
             raise StateMachineTypeNotSupported(
                 "StartSyncExecution supports EXPRESS state machines only; "
                 f"'{machine.arn}' is {machine.type}"
             )
         return await self._start_express(machine, name, text, value, wait=True)
+
+    async def _start_request(
+        self, machine_arn: str, name: str | None, input: str | None
+    ) -> tuple[MachineRow, str, str, Any]:
+        """What both starts check first: the machine exists, the name and the input are valid."""
+        machine_name = arns.machine_name(machine_arn)
+        checked = arns.check_name(name or str(uuid.uuid4()), "execution name")
+        text, value = _json_text(input, "execution input", InvalidExecutionInput)
+        machine = await self.store.read(lambda: machines.get_machine(machine_name))
+        return machine, checked, text, value
 
     async def _start_express(
         self, machine: MachineRow, name: str, text: str, value: Any, *, wait: bool
