@@ -70,6 +70,7 @@ async def test_checkpoints_run_off_the_writer_and_keep_up_with_it(tmp_path: Path
                     for i in range(start, start + 100)
                 )
             )
+
         def caught_up() -> bool:
             result = checkpointer.last_result
             return result is not None and result[0] == 0 and result[1] == result[2]

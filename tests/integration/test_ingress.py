@@ -134,6 +134,30 @@ async def test_duplicate_storm_publishes_once(runtime: Runtime, http: httpx.Asyn
     assert len(await queued(runtime)) == 1
 
 
+async def test_a_burst_of_events_each_sent_twice_publishes_each_once(
+    runtime: Runtime, http: httpx.AsyncClient
+) -> None:
+    """Concurrent deliveries are written together: a retry racing its original in the same
+    write is still a duplicate, and every other event is published."""
+    sent = [delivery("payment_intent.succeeded", seed=100 + n) for n in range(40)]
+    await http.post("/webhooks/stripe", content=sent[0].body, headers=sent[0].headers)
+    responses = await asyncio.gather(
+        *(
+            http.post("/webhooks/stripe", content=s.body, headers=s.headers)
+            for s in sent + sent[::-1]
+        )
+    )
+    assert {r.status_code for r in responses} == {200}
+    assert sum(r.json()["duplicates"] == 0 for r in responses) == 39
+    assert runtime.queues
+    ids: list[str] = []
+    while batch := await runtime.queues.receive_message(
+        "stripe-events", max_messages=10, wait_time_seconds=0
+    ):
+        ids += [json.loads(m.body)["detail"]["id"] for m in batch]
+    assert sorted(ids) == sorted(json.loads(s.body)["id"] for s in sent)
+
+
 def flip_last(signature: str) -> str:
     """The same signature with its last hex digit changed: always a different signature."""
     return signature[:-1] + ("0" if signature[-1] != "0" else "1")

@@ -28,6 +28,7 @@ from paybus.core.events.envelope import (
     format_time,
 )
 from paybus.core.events.patterns import RuleMatcher
+from paybus.runtime.bus.coalescing import PublicationBatcher
 from paybus.runtime.bus.permissions import refusal
 from paybus.runtime.bus.planning import (
     ArchiveMatcher,
@@ -80,6 +81,8 @@ class BusService:
         self.local_result_hooks: list[Callable[[Any], None]] = []
         #: account -> AWS Organization id, for policies conditioned on aws:PrincipalOrgID
         self.organizations: dict[str, str] = {}
+        #: concurrent webhook publications share one write
+        self._batcher = PublicationBatcher(self._write)
 
     def on_queue_messages(self, waker: QueueWaker) -> None:
         """Call `waker(queue names)` after a commit put messages on queues (long-poll wake-up)."""
@@ -227,12 +230,12 @@ class BusService:
         publications: list[Publication] = []
         leaders: list[int] = []
         for event, receipt in events:
-            own, *copies = await self._publications(bus_name, event, now)
+            own, *copies = await self._publications(bus_name, event, now, receipt=receipt)
             leaders.append(len(publications))
-            publications.append(replace(own, receipt=receipt))
+            publications.append(own)
             publications += [replace(copy, follows=True) for copy in copies]
-        outcome = await self._write(publications)
-        return [outcome.published[i] for i in leaders]
+        published = await self._batcher.publish(publications)
+        return [published[i] for i in leaders]
 
     async def replay_publications(
         self,
@@ -301,8 +304,10 @@ class BusService:
         now: datetime,
         depth: int = 0,
         rules: BusRules | None = None,
+        receipt: tuple[str, str, int] | None = None,
     ) -> list[Publication]:
-        """The event on its bus, plus its copies on the buses that rules forward it to."""
+        """The event on its bus (with its webhook receipt, if any), plus its copies on the
+        buses that rules forward it to."""
         if rules is None:
             rules = await self.rules_for(bus_name)
         event_json = orjson.dumps(event).decode()
@@ -326,6 +331,7 @@ class BusService:
             deliveries,
             archives=rules.archives.archives_for(event),
             replay_name=event.get("replay-name"),
+            receipt=receipt,
         )
         publications = [own]
         if depth < MAX_FORWARD_DEPTH:

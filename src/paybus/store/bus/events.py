@@ -12,6 +12,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
 
 from paybus.core.errors import AlreadyExists, NotFound, PaybusError
@@ -25,7 +26,7 @@ from paybus.core.events.deadletter import (
 from paybus.core.queues import OutgoingMessage
 from paybus.store.bus.records import DeliveryRecord
 from paybus.store.queues.messages import send_messages, send_to_queues
-from paybus.store.sql import Unit, execute, wake
+from paybus.store.sql import Fetch, Row, Sql, Unit, wake
 from paybus.store.wakes import DELIVERIES
 
 PENDING, DELIVERED, FAILED = "PENDING", "DELIVERED", "FAILED"
@@ -91,21 +92,21 @@ class PublishOutcome:
 
 def publish(publications: Sequence[Publication], now_ms: int) -> Unit[PublishOutcome]:
     """Store the publications a receipt does not refuse, with every delivery, in a few
-    multi-row statements: one for the events, one batch per queue sent to, one for the
-    deliveries."""
+    multi-row statements: one for the receipts, one for the archives, one for all the queues
+    sent to, one for the deliveries. However many publications (concurrent webhooks are
+    written together), the statement count stays the same."""
     outcome = PublishOutcome()
     stored: list[Publication] = []
+    claimed = yield from _claim_receipts(publications, now_ms)
     leader_published = True
-    for publication in publications:
+    for index, publication in enumerate(publications):
         if publication.follows and not leader_published:
             outcome.published.append(False)
             continue
-        if publication.receipt is not None:
-            fresh = yield from _claim_receipt(publication, now_ms)
-            if not fresh:
-                outcome.published.append(False)
-                leader_published = False
-                continue
+        if publication.receipt is not None and index not in claimed:
+            outcome.published.append(False)
+            leader_published = False
+            continue
         stored.append(publication)
         outcome.published.append(True)
         if not publication.follows:
@@ -116,42 +117,69 @@ def publish(publications: Sequence[Publication], now_ms: int) -> Unit[PublishOut
     return outcome
 
 
-def _claim_receipt(publication: Publication, now_ms: int) -> Unit[bool]:
-    assert publication.receipt is not None
-    source, event_id, retention_ms = publication.receipt
-    claimed = yield from execute(
-        "INSERT INTO webhook_receipts (source_name, event_id, bus_event_id, received_at, "
-        "expires_at) VALUES (:source, :event, :bus_event, :now, :expires) "
+def _claim_receipts(publications: Sequence[Publication], now_ms: int) -> Unit[set[int]]:
+    """Claim every webhook receipt at once; the indexes of the publications whose claim is
+    fresh. A receipt is taken while unexpired; within one write, the first claim of an event id
+    wins and the others are duplicates (a processor's retry racing the original)."""
+    first: dict[tuple[str, str], int] = {}
+    rows = []
+    for index, publication in enumerate(publications):
+        if publication.receipt is None:
+            continue
+        source, event_id, retention_ms = publication.receipt
+        if first.setdefault((source, event_id), index) != index:
+            continue
+        rows.append((source, event_id, publication.event_id, now_ms, now_ms + retention_ms))
+    if not rows:
+        return set()
+    returned = yield from _rows(
+        "webhook_receipts",
+        ("source_name", "event_id", "bus_event_id", "received_at", "expires_at"),
+        rows,
         "ON CONFLICT (source_name, event_id) DO UPDATE SET bus_event_id = excluded.bus_event_id, "
         "received_at = excluded.received_at, expires_at = excluded.expires_at "
-        "WHERE webhook_receipts.expires_at <= excluded.received_at",
-        source=source,
-        event=event_id,
-        bus_event=publication.event_id,
-        now=now_ms,
-        expires=now_ms + retention_ms,
+        "WHERE webhook_receipts.expires_at <= excluded.received_at "
+        "RETURNING source_name, event_id",
+        fetch="all",
     )
-    return bool(claimed)
+    return {first[(str(source), str(event_id))] for source, event_id in returned}
 
 
 def _rows(
-    table: str, columns: tuple[str, ...], rows: Sequence[Sequence[Any]], tail: str
-) -> Unit[None]:
-    """Multi-row INSERTs, `_ROWS_PER_STATEMENT` rows at a time (parameter limits)."""
+    table: str,
+    columns: tuple[str, ...],
+    rows: Sequence[Sequence[Any]],
+    tail: str,
+    fetch: Fetch = "rowcount",
+) -> Unit[list[Row]]:
+    """Multi-row INSERTs, `_ROWS_PER_STATEMENT` rows at a time (parameter limits); with
+    `fetch="all"`, the rows the statements returned."""
+    returned: list[Row] = []
+    width = len(columns)
+    head = f"INSERT INTO {table} ({', '.join(columns)}) VALUES "
     for start in range(0, len(rows), _ROWS_PER_STATEMENT):
         chunk = rows[start : start + _ROWS_PER_STATEMENT]
         params: dict[str, Any] = {}
-        values = []
         for r, row in enumerate(chunk):
-            names = []
-            for c, value in enumerate(row):
-                params[f"p{r}_{c}"] = value
-                names.append(f":p{r}_{c}")
-            values.append(f"({', '.join(names)})")
-        yield from execute(
-            f"INSERT INTO {table} ({', '.join(columns)}) VALUES {', '.join(values)} {tail}",
-            **params,
-        )
+            params.update(zip(_names(r, width), row, strict=True))
+        text = head + _values(len(chunk), width) + " " + tail
+        result = yield Sql(text, params, fetch)
+        if fetch == "all":
+            returned += result
+    return returned
+
+
+@lru_cache(maxsize=_ROWS_PER_STATEMENT * 4)
+def _names(row: int, width: int) -> tuple[str, ...]:
+    return tuple(f"p{row}_{c}" for c in range(width))
+
+
+@lru_cache(maxsize=64)
+def _values(count: int, width: int) -> str:
+    """`(:p0_0, :p0_1), (:p1_0, :p1_1)`: the placeholders of `count` rows."""
+    return ", ".join(
+        "(" + ", ".join(f":{name}" for name in _names(r, width)) + ")" for r in range(count)
+    )
 
 
 def _store_archives(publications: Sequence[Publication]) -> Unit[None]:

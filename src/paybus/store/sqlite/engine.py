@@ -57,6 +57,8 @@ _STOP = object()
 #: the writer's page cache (KiB): the hot pages of every index the publish path touches
 _WRITER_CACHE_KIB = 64 * 1024
 #: a WAL file reset after a complete checkpoint is truncated down to this size
+#: prepared statements kept per connection (Python's default is 128)
+_CACHED_STATEMENTS = 2048
 _JOURNAL_SIZE_LIMIT = 64 * 1024 * 1024
 
 
@@ -164,8 +166,13 @@ class SqliteEngine:
 
     def _connect(self, *, read_only: bool) -> sqlite3.Connection:
         try:
+            # multi-row INSERTs have one text per row count: room for all of them in the cache
             connection = sqlite3.connect(
-                self._path, isolation_level=None, check_same_thread=False, timeout=0
+                self._path,
+                isolation_level=None,
+                check_same_thread=False,
+                timeout=0,
+                cached_statements=_CACHED_STATEMENTS,
             )
             connection.execute(f"PRAGMA busy_timeout = {self._settings.busy_timeout_ms}")
             connection.execute("PRAGMA journal_mode = WAL")
