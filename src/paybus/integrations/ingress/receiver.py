@@ -53,15 +53,27 @@ class _Source:
     config: WebhookSource
     verifier: Verifier
     secrets: list[str]
+    #: the source's metric series, looked up once (labels() costs a lock and a dict per call)
+    published: Counter
+    duplicates: Counter
+    latency: Histogram
+
+    @classmethod
+    def of(cls, config: WebhookSource) -> _Source:
+        return cls(
+            config,
+            verifier_for(config.provider, **config.options),
+            config.resolved_secrets(),
+            RECEIVED.labels(config.name, "published"),
+            RECEIVED.labels(config.name, "duplicate"),
+            LATENCY.labels(config.name),
+        )
 
 
 class WebhookReceiver:
     def __init__(self, bus: BusService, sources: list[WebhookSource]) -> None:
         self.bus = bus
-        self.sources = {
-            s.name: _Source(s, verifier_for(s.provider, **s.options), s.resolved_secrets())
-            for s in sources
-        }
+        self.sources = {s.name: _Source.of(s) for s in sources}
 
     async def receive(
         self, source_name: str, headers: Mapping[str, str], body: bytes, content_type: str
@@ -77,7 +89,7 @@ class WebhookReceiver:
             answer = await self._accept(source, headers, body, content_type)
         except WebhookRefused as refused:
             answer = _refused(source_name, refused)
-        LATENCY.labels(source_name).observe(time.perf_counter() - started)
+        source.latency.observe(time.perf_counter() - started)
         return answer
 
     async def _accept(
@@ -127,7 +139,9 @@ class WebhookReceiver:
             ) from None
         for event, fresh in zip(verified, published, strict=True):
             outcome = "published" if fresh else "duplicate"
-            RECEIVED.labels(config.name, outcome).inc()
+            (source.published if fresh else source.duplicates).inc()
+            if not log.isEnabledFor(logging.INFO):
+                continue
             log.info(
                 "webhook " + outcome,
                 extra={

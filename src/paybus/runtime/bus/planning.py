@@ -8,6 +8,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
+from functools import cached_property
 from typing import Any
 
 from paybus.core.errors import PaybusError
@@ -44,6 +45,45 @@ class BusRules:
         """The same bus restricted to some rules (a replay's FilterArns)."""
         wanted = set(rule_names)
         return replace(self, rules={n: r for n, r in self.rules.items() if n in wanted})
+
+    def routes(self, rule_name: str, region: str, account: str) -> tuple[str, list[Route]]:
+        """A rule's ARN and its targets with what every event sent to them shares, worked out
+        once per rules version instead of once per event."""
+        key = (rule_name, region, account)
+        found = self._routes.get(key)
+        if found is None:
+            arn = rule_arn(region, account, self.bus_name, rule_name)
+            found = (arn, [Route.of(target) for target in self.targets.get(rule_name, [])])
+            self._routes[key] = found
+        return found
+
+    @cached_property
+    def _routes(self) -> dict[tuple[str, str, str], tuple[str, list[Route]]]:
+        return {}
+
+
+@dataclass(frozen=True, slots=True)
+class Route:
+    """A target as every event sent to it sees it: its parsed ARN and settings."""
+
+    target: TargetRecord
+    kind: str
+    name: str
+    input: TargetInput
+    dead_letter_queue: str | None
+    group_id: str | None
+
+    @classmethod
+    def of(cls, target: TargetRecord) -> Route:
+        ref = parse_target_arn(target.arn)
+        return cls(
+            target,
+            ref.kind,
+            ref.name,
+            target_input(target.settings),
+            dead_letter_queue(target.settings),
+            (target.settings.get("SqsParameters") or {}).get("MessageGroupId"),
+        )
 
 
 @dataclass(frozen=True)
@@ -138,45 +178,39 @@ def _plan(
     for rule_name in rule_names:
         if rule_name not in rules.rules:
             continue  # disabled, or gone since the matcher was built
-        arn = rule_arn(region, account, rules.bus_name, rule_name)
+        arn, routes = rules.routes(rule_name, region, account)
         context = RuleContext(arn, rule_name, ingestion_time)
-        for target in rules.targets.get(rule_name, []):
-            ref = parse_target_arn(target.arn)
-            if ref.kind == "bus":
-                forwards.append(Forward(ref.name, rule_name, target))
-            payload = target_payload(event, target_input(target.settings), context, event_json)
-            deliveries.append(_planned(rule_name, arn, target, ref.kind, ref.name, payload, new_id))
+        for route in routes:
+            if route.kind == "bus":
+                forwards.append(Forward(route.name, rule_name, route.target))
+            payload = target_payload(event, route.input, context, event_json)
+            deliveries.append(_planned(rule_name, arn, route, payload, new_id))
     return deliveries, forwards
 
 
 def _planned(
-    rule_name: str,
-    arn: str,
-    target: TargetRecord,
-    kind: str,
-    name: str,
-    payload: str,
-    new_id: Callable[[], str],
+    rule_name: str, arn: str, route: Route, payload: str, new_id: Callable[[], str]
 ) -> PlannedDelivery:
-    planned = PlannedDelivery(
+    target = route.target
+    queue_send, problem = None, None
+    if route.kind == "queue":
+        try:
+            message = prepare_message(new_id(), payload, group_id=route.group_id)
+        except PaybusError as error:
+            payload, problem = payload or "{}", f"{error.aws_name}: {error.message}"
+        else:
+            queue_send = QueueSend(route.name, message)
+    return PlannedDelivery(
         rule_name,
         arn,
         target.target_id,
         target.arn,
         payload,
-        dead_letter_queue=dead_letter_queue(target.settings),
-        forwarded=kind == "bus",
+        queue_send=queue_send,
+        dead_letter_queue=route.dead_letter_queue,
+        forwarded=route.kind == "bus",
+        problem=problem,
     )
-    if kind != "queue":
-        return planned
-    group = (target.settings.get("SqsParameters") or {}).get("MessageGroupId")
-    try:
-        message = prepare_message(new_id(), payload, group_id=group)
-    except PaybusError as error:
-        return replace(
-            planned, payload=payload or "{}", problem=f"{error.aws_name}: {error.message}"
-        )
-    return replace(planned, queue_send=QueueSend(name, message))
 
 
 def delivery_execution_name(event_key: str, bus_name: str, rule_name: str, target_id: str) -> str:

@@ -31,6 +31,7 @@ from paybus.store.settings import StoreSettings
 from paybus.store.sql import Sql, UnitFactory
 from paybus.store.sqlite.checkpointer import Checkpointer
 from paybus.store.sqlite.errors import translate
+from paybus.store.sqlite.turns import WriterTurns
 
 T = TypeVar("T")
 log = logging.getLogger("paybus.store")
@@ -56,9 +57,9 @@ class _Job:
 _STOP = object()
 #: the writer's page cache (KiB): the hot pages of every index the publish path touches
 _WRITER_CACHE_KIB = 64 * 1024
-#: a WAL file reset after a complete checkpoint is truncated down to this size
 #: prepared statements kept per connection (Python's default is 128)
 _CACHED_STATEMENTS = 2048
+#: a WAL file reset after a complete checkpoint is truncated down to this size
 _JOURNAL_SIZE_LIMIT = 64 * 1024 * 1024
 
 
@@ -77,6 +78,8 @@ class SqliteEngine:
         self._lock = threading.Lock()
         self._closed = False
         self.checkpointer = Checkpointer(lambda: self._connect(read_only=False), self._path)
+        #: the turn at writing that paybus processes sharing the file queue for
+        self._turns = WriterTurns(self._path)
 
     # -- lifecycle ---------------------------------------------------------------------------
 
@@ -215,11 +218,19 @@ class SqliteEngine:
         except PaybusError as error:
             loop.call_soon_threadsafe(_settle_start, started, error)
             return
+        try:
+            self._turns.open()
+        except OSError as error:
+            connection.close()
+            failure = StoreUnavailable(f"cannot open {str(self._turns.path)!r}: {error}")
+            loop.call_soon_threadsafe(_settle_start, started, failure)
+            return
         loop.call_soon_threadsafe(_settle_start, started, None)
         try:
             self._writer_loop(connection)
         finally:
             connection.close()
+            self._turns.close()
 
     def _writer_connection(self) -> sqlite3.Connection:
         connection = self._connect(read_only=False)
@@ -256,31 +267,33 @@ class SqliteEngine:
         started = time.perf_counter()
         # cursors made once per batch: one for the units' statements, one for transaction control
         cursor, control = connection.cursor(), connection.cursor()
-        try:
-            control.execute("BEGIN IMMEDIATE")
-            if _run_optimistically(cursor, batch):
-                control.execute("COMMIT")
-            elif len(batch) == 1:
-                control.execute("ROLLBACK")  # its only unit failed
-            else:
-                # a unit failed: undo the batch and run it again with each unit in its own
-                # savepoint, so the failing unit rolls back alone and the others commit
-                control.execute("ROLLBACK")
+        with self._turns:  # our turn among the processes sharing the file
+            try:
                 control.execute("BEGIN IMMEDIATE")
+                if _run_optimistically(cursor, batch):
+                    control.execute("COMMIT")
+                elif len(batch) == 1:
+                    control.execute("ROLLBACK")  # its only unit failed
+                else:
+                    # a unit failed: undo the batch and run it again with each unit in its own
+                    # savepoint, so the failing unit rolls back alone and the others commit
+                    control.execute("ROLLBACK")
+                    control.execute("BEGIN IMMEDIATE")
+                    for job in batch:
+                        _run_in_savepoint(cursor, control, job)
+                    control.execute("COMMIT")
+            except sqlite3.Error as error:
+                # the commit itself failed (disk full, locked by another process past the timeout):
+                # nothing of this batch is durable, so every caller hears about it
+                failure = translate(error)
+                log.error(
+                    "sqlite commit failed",
+                    extra={"action": "store.commit_failed", "error": str(error)},
+                )
+                if connection.in_transaction:
+                    connection.execute("ROLLBACK")
                 for job in batch:
-                    _run_in_savepoint(cursor, control, job)
-                control.execute("COMMIT")
-        except sqlite3.Error as error:
-            # the commit itself failed (disk full, locked by another process past the timeout):
-            # nothing of this batch is durable, so every caller hears about it
-            failure = translate(error)
-            log.error(
-                "sqlite commit failed", extra={"action": "store.commit_failed", "error": str(error)}
-            )
-            if connection.in_transaction:
-                connection.execute("ROLLBACK")
-            for job in batch:
-                job.outcome, job.error = None, failure
+                    job.outcome, job.error = None, failure
         self.checkpointer.nudge()
         _COMMIT_TIME.observe(time.perf_counter() - started)
         _BATCH_SIZE.observe(len(batch))
