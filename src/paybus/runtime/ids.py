@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import os
 import time
-import uuid
 
 _POOL_IDS = 256
 
@@ -32,9 +31,20 @@ class _Pool:
 _pool = _Pool()
 
 
+def _text(value: int) -> str:
+    """The canonical 8-4-4-4-12 form of a 128-bit value (`str(uuid.UUID(int=value))`, without
+    building the object: ids are made on every hot path)."""
+    h = value.to_bytes(16, "big").hex()
+    return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
+
+
 def new_uuid() -> str:
     """A version-4 UUID string, as `str(uuid.uuid4())` gives."""
-    return str(uuid.UUID(bytes=_pool.next16(), version=4))
+    value = int.from_bytes(_pool.next16(), "big")
+    # the RFC 4122 variant and version 4, set as `uuid.UUID(..., version=4)` sets them
+    value = value & ~(0xC000 << 48) | 0x8000 << 48
+    value = value & ~(0xF000 << 64) | 4 << 76
+    return _text(value)
 
 
 def new_event_id(now_ms: int | None = None) -> str:
@@ -50,7 +60,7 @@ def new_event_id(now_ms: int | None = None) -> str:
         | 0b10 << 62
         | rand & 0x3FFF_FFFF_FFFF_FFFF
     )
-    return str(uuid.UUID(int=value))
+    return _text(value)
 
 
 def new_hex() -> str:

@@ -121,3 +121,19 @@ def test_request_limits() -> None:
     with pytest.raises(ValidationError, match="over the limit"):
         check_request([big])
     check_request([big], max_bytes=1024 * 1024)  # the 1 MB setting
+
+
+def test_format_time_is_utc_to_the_second_whatever_came_before() -> None:
+    from datetime import timedelta, timezone
+
+    from paybus.core.events.envelope import format_time
+
+    base = datetime(2026, 11, 22, 17, 38, 32, 900_000, tzinfo=UTC)
+    assert format_time(base) == "2026-11-22T17:38:32Z"
+    assert format_time(base.replace(microsecond=1)) == "2026-11-22T17:38:32Z"
+    assert format_time(base + timedelta(milliseconds=100)) == "2026-11-22T17:38:33Z"
+    paris = base.astimezone(timezone(timedelta(hours=1)))
+    assert format_time(paris) == "2026-11-22T17:38:32Z"
+    assert format_time(datetime(1969, 12, 31, 23, 59, 59, 500_000, tzinfo=UTC)) == (
+        "1969-12-31T23:59:59Z"
+    )

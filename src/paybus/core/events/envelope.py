@@ -5,6 +5,7 @@ Pure: the caller supplies the event id, the current time, the account and the re
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -69,19 +70,20 @@ class Envelope:
 
 
 def format_time(moment: datetime) -> str:
-    """`2026-11-22T17:38:32Z`: every event of a batch has the same moment, so the last answer is
-    kept (formatting costs more than the rest of a small event's envelope)."""
+    """`2026-11-22T17:38:32Z`. Events made in the same second share the text, so the last one
+    is kept (formatting costs more than the rest of a small event's envelope)."""
     global _last_formatted
+    second = math.floor(moment.timestamp())
     last = _last_formatted  # one read: another thread may replace it meanwhile
-    if moment is last[0]:
+    if second == last[0]:
         return last[1]
     utc = moment if moment.tzinfo is UTC else moment.astimezone(UTC)
     text = utc.isoformat(timespec="seconds")[:19] + "Z"
-    _last_formatted = (moment, text)
+    _last_formatted = (second, text)
     return text
 
 
-_last_formatted: tuple[datetime | None, str] = (None, "")
+_last_formatted: tuple[int | None, str] = (None, "")
 
 
 def entry_size(entry: Mapping[str, Any]) -> int:
