@@ -174,7 +174,7 @@ def _names(row: int, width: int) -> tuple[str, ...]:
     return tuple(f"p{row}_{c}" for c in range(width))
 
 
-@lru_cache(maxsize=64)
+@lru_cache(maxsize=1024)
 def _values(count: int, width: int) -> str:
     """`(:p0_0, :p0_1), (:p1_0, :p1_1)`: the placeholders of `count` rows."""
     return ", ".join(
