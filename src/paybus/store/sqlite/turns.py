@@ -13,13 +13,14 @@ writer holds the lock: its BEGIN gives up after `busy_timeout_ms`. The kernel re
 of a process that dies, `kill -9` included.
 
 The lock lives on its own file: the POSIX locks on the database's files are SQLite's, and
-closing any descriptor of one of those files would drop them (see checkpointer.py).
+closing any descriptor of one of those files would drop them (see checkpointer.py). Where there
+is no `flock` (Windows), writers meet only SQLite's busy handler, as before.
 """
 
 from __future__ import annotations
 
-import fcntl
 import os
+import sys
 from pathlib import Path
 from types import TracebackType
 
@@ -36,7 +37,8 @@ class WriterTurns:
         self._fd: int | None = None
 
     def open(self) -> None:
-        self._fd = os.open(self.path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o644)
+        if sys.platform != "win32":
+            self._fd = os.open(self.path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o644)
 
     def close(self) -> None:
         if self._fd is not None:
@@ -45,7 +47,7 @@ class WriterTurns:
 
     def __enter__(self) -> None:
         if self._fd is not None:
-            fcntl.flock(self._fd, fcntl.LOCK_EX)
+            _flock(self._fd, exclusive=True)
 
     def __exit__(
         self,
@@ -54,4 +56,10 @@ class WriterTurns:
         traceback: TracebackType | None,
     ) -> None:
         if self._fd is not None:
-            fcntl.flock(self._fd, fcntl.LOCK_UN)
+            _flock(self._fd, exclusive=False)
+
+
+def _flock(fd: int, *, exclusive: bool) -> None:
+    import fcntl  # POSIX only: `open` leaves no descriptor to lock elsewhere
+
+    fcntl.flock(fd, fcntl.LOCK_EX if exclusive else fcntl.LOCK_UN)
