@@ -1,9 +1,11 @@
-"""Wake-up hints (`paybus.store.wakes`): on PostgreSQL, a committed unit that left work NOTIFYs
-each topic once; a rolled-back one NOTIFYs nothing. SQLite, owned by one process, sends none."""
+"""Wake-up hints (`paybus.store.wakes`): a committed unit that left work tells the other
+processes sharing the database each topic once (PostgreSQL NOTIFY, SQLite datagrams); a
+rolled-back one tells nothing."""
 
 from __future__ import annotations
 
 import asyncio
+import socket
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -12,17 +14,19 @@ import pytest
 from paybus.core.queues import prepare_message
 from paybus.runtime.queues import QueueService
 from paybus.store.sql import Unit, execute, wake
-from paybus.store.store import Store
-from paybus.store.wakes import CHANNEL, queue_topic
-
-POSTGRES_ONLY = "cross-process wake-ups are a PostgreSQL feature (LISTEN/NOTIFY)"
+from paybus.store.sqlite.wakes import wakes_directory
+from paybus.store.store import Store, open_store
+from paybus.store.wakes import CHANNEL, EVERYTHING, queue_topic
 
 
 @pytest.fixture
 async def heard(store: Store) -> AsyncIterator[list[str]]:
-    """The payloads NOTIFYed on the wake channel while the test runs (PostgreSQL only)."""
+    """The topics another process hears while the test runs: a LISTENing connection on
+    PostgreSQL, the socket of a second store on the same file on SQLite."""
     if store.dialect.name != "postgresql":
-        pytest.skip(POSTGRES_ONLY)
+        async for topics in _heard_on_sqlite(store):
+            yield topics
+        return
     import psycopg
 
     assert store.settings.dsn is not None
@@ -39,6 +43,21 @@ async def heard(store: Store) -> AsyncIterator[list[str]]:
     task.cancel()
     await asyncio.gather(task, return_exceptions=True)
     await connection.close()
+
+
+async def _heard_on_sqlite(store: Store) -> AsyncIterator[list[str]]:
+    other = await open_store(f"sqlite:///{store.settings.path}")
+    topics: list[str] = []
+    listener = other.wake_listener(lambda topic: topics.append(topic))
+    assert listener is not None
+    stop = asyncio.Event()
+    task = asyncio.create_task(listener.run(stop))
+    await asyncio.wait_for(listener.listening.wait(), 5)  # type: ignore[attr-defined]
+    topics.clear()  # a new listener wakes everything once
+    yield topics
+    stop.set()
+    await task
+    await other.close()
 
 
 async def settle(payloads: list[str], count: int, timeout: float = 5.0) -> list[str]:
@@ -84,13 +103,41 @@ async def test_a_rolled_back_transaction_notifies_nothing(store: Store, heard: l
     assert await settle(heard, 0) == []
 
 
-async def test_a_wake_is_a_no_op_on_sqlite(store: Store) -> None:
+async def test_a_process_does_not_hear_its_own_hints(store: Store) -> None:
     if store.dialect.name != "sqlite":
-        pytest.skip("the SQLite side of the wake-up contract")
+        pytest.skip("PostgreSQL delivers a NOTIFY to its own sender's listener too")
+    topics: list[str] = []
+    listener = store.wake_listener(topics.append)
+    assert listener is not None
+    stop = asyncio.Event()
+    task = asyncio.create_task(listener.run(stop))
+    await asyncio.wait_for(listener.listening.wait(), 5)  # type: ignore[attr-defined]
+    assert topics == [EVERYTHING], "a new listener wakes every loop once"
+    await store.write(lambda: wake(queue_topic("orders")))
+    await asyncio.sleep(0.3)
+    stop.set()
+    await task
+    assert topics == [EVERYTHING]
 
-    def unit() -> Unit[int]:
-        yield from wake(queue_topic("orders"))
-        return (yield from execute("CREATE TABLE scratch (id INTEGER)"))
 
-    await store.write(unit)  # no statement of PostgreSQL's reaches SQLite
-    assert store.wake_listener(lambda topic: None) is None
+async def test_a_dead_process_socket_is_tidied_away_by_the_next_sender(store: Store) -> None:
+    if store.dialect.name != "sqlite":
+        pytest.skip("SQLite's wake-up sockets")
+    assert store.settings.path is not None
+    directory = wakes_directory(store.settings.path)
+    directory.mkdir(exist_ok=True)
+    dead = directory / "12345-deadbeef0000.sock"
+    left = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+    left.bind(str(dead))
+    left.close()  # the file stays, as after kill -9: nobody reads it
+    await store.write(lambda: wake(queue_topic("orders")))
+    assert not dead.exists()
+
+
+async def test_wake_hints_off_sends_and_hears_nothing(store_url: str) -> None:
+    separator = "&" if "?" in store_url else "?"
+    store = await open_store(f"{store_url}{separator}wake_hints=off")
+    try:
+        assert store.wake_listener(lambda topic: None) is None
+    finally:
+        await store.close()

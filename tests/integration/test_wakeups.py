@@ -1,6 +1,7 @@
-"""Cross-process wake-ups on PostgreSQL: work committed by one process is noticed by another at
-once (LISTEN/NOTIFY), not at its next poll, which these tests set to 30 s. A lost hint or a
-dropped listener connection costs a poll interval, never the work itself.
+"""Cross-process wake-ups: work committed by one process is noticed by another at once
+(LISTEN/NOTIFY on PostgreSQL, datagrams between the processes sharing a SQLite file), not at
+its next poll, which these tests set to 30 s. A lost hint or a dropped listener connection costs
+a poll interval, never the work itself.
 
 Each "process" is a runtime with its own store (its own pool and listener): they share nothing
 but the database, as separate processes do. `test_a_worker_process_*` runs a real `paybus worker`.
@@ -33,7 +34,7 @@ from paybus.store.metrics import WAKE_RECONNECTS
 from paybus.store.store import open_store
 from paybus.store.wakes import EVERYTHING
 
-POSTGRES_ONLY = "cross-process wake-ups are a PostgreSQL feature (LISTEN/NOTIFY)"
+POSTGRES_ONLY = "a PostgreSQL listener's connection"
 SLOW_POLL = 30.0
 QUICK = 1.0
 PAYBUS = str(Path(sys.executable).parent / "paybus")
@@ -50,13 +51,19 @@ def config(poll_seconds: float = SLOW_POLL) -> PaybusConfig:
 
 @pytest.fixture
 def url(store_url: str) -> str:
+    """A database on either engine, shared by the test's processes."""
+    return store_url
+
+
+@pytest.fixture
+def pg_only_url(store_url: str) -> str:
     if store_url.startswith("sqlite"):
         pytest.skip(POSTGRES_ONLY)
     return store_url
 
 
 def listener_of(runtime: Runtime) -> Any:
-    """The process's `WakeListener` (`paybus.store.postgres.listener`)."""
+    """The process's wake-up listener (`store/postgres/listener.py`, `store/sqlite/wakes.py`)."""
     for service in runtime.services:
         if service.name == "wake-listener":
             return service.run.__self__  # type: ignore[attr-defined]
@@ -175,7 +182,8 @@ async def test_an_express_execution_started_by_the_cli_runs_in_a_worker_at_once(
     assert latency < QUICK, f"the worker ran it after {latency:.2f} s"
 
 
-async def test_the_listener_reconnects_after_its_connection_is_killed(url: str) -> None:
+async def test_the_listener_reconnects_after_its_connection_is_killed(pg_only_url: str) -> None:
+    url = pg_only_url
     import psycopg
 
     async with process(url) as api, process(url) as other:
@@ -199,7 +207,11 @@ async def test_the_listener_reconnects_after_its_connection_is_killed(url: str) 
 async def test_a_lost_hint_costs_the_poll_interval_not_the_message(url: str) -> None:
     async with process(url) as api, process(url, poll_seconds=0.5) as other:
         await queues(api).create_queue("orders")
-        api.store.engine._notifier.add = lambda topics: None  # type: ignore[attr-defined]
+        engine: Any = api.store.engine
+        if api.store.dialect.name == "postgresql":
+            engine._notifier.add = lambda topics: None
+        else:
+            engine._wakes.send = lambda topics: None
         elapsed, bodies = await timed_receive(other, api, "orders")
         assert bodies == ["paid"], "the poll finds what the lost hint did not announce"
         assert elapsed < 0.5 + QUICK
@@ -301,7 +313,7 @@ async def test_a_worker_process_handles_a_message_sent_by_another_process_at_onc
 
 
 async def test_wake_hints_off_leaves_a_process_to_its_poll(url: str) -> None:
-    store = await open_store(f"{url}&wake_hints=off")
+    store = await open_store(f"{url}{'&' if '?' in url else '?'}wake_hints=off")
     try:
         assert store.wake_listener(lambda topic: None) is None
     finally:
@@ -327,12 +339,13 @@ async def test_each_topic_wakes_the_loop_that_waits_for_it(tmp_path: Path) -> No
         route(EVERYTHING)  # the listener reconnected: hints may have been missed
         assert refunds.is_set() and engine._timer_wake.is_set()
         assert runtime.bus.deliveries_waiting.is_set()
-        assert [s.name for s in runtime.services].count("wake-listener") == 0, "SQLite: none"
+        assert [s.name for s in runtime.services].count("wake-listener") == 1
     finally:
         await store.close()
 
 
-async def test_a_quiet_listener_checks_its_connection_and_keeps_hearing(url: str) -> None:
+async def test_a_quiet_listener_checks_its_connection_and_keeps_hearing(pg_only_url: str) -> None:
+    url = pg_only_url
     import psycopg
 
     from paybus.store.postgres.listener import WakeListener
@@ -360,7 +373,8 @@ async def test_a_quiet_listener_checks_its_connection_and_keeps_hearing(url: str
         await store.close()
 
 
-async def test_a_publication_notifies_its_queues_and_the_dispatcher_once(url: str) -> None:
+async def test_a_publication_notifies_its_queues_and_the_dispatcher_once(pg_only_url: str) -> None:
+    url = pg_only_url
     import psycopg
 
     store = await open_store(url)

@@ -23,12 +23,12 @@ COMMIT_SECONDS = Histogram(
 )
 WAKES_SENT = Counter(
     "paybus_wake_hints_sent_total",
-    "Wake-up hints (PostgreSQL NOTIFY) sent to other processes, by topic kind.",
+    "Wake-up hints (PostgreSQL NOTIFY, SQLite datagrams) sent to other processes, by topic kind.",
     ["kind"],
 )
 WAKES_RECEIVED = Counter(
     "paybus_wake_hints_received_total",
-    "Wake-up hints (PostgreSQL NOTIFY) received by this process's listener, by topic kind.",
+    "Wake-up hints received by this process's listener, by topic kind.",
     ["kind"],
 )
 WAKE_RECONNECTS = Counter(
@@ -37,5 +37,5 @@ WAKE_RECONNECTS = Counter(
 )
 WAKE_LISTENING = Gauge(
     "paybus_wake_listener_connected",
-    "1 while the wake-up listener holds a LISTENing PostgreSQL connection, else 0.",
+    "1 while the wake-up listener listens (a LISTENing PostgreSQL connection, a SQLite socket).",
 )

@@ -43,8 +43,8 @@ class StoreSettings:
 
 
 def parse_store_url(url: str, *, synchronous: str | None = None) -> StoreSettings:
-    """Parse a store URL; `?synchronous=FULL` (SQLite), `?pool_max=N` and `?wake_hints=off`
-    (PostgreSQL) are read."""
+    """Parse a store URL; `?synchronous=FULL` (SQLite), `?pool_max=N` (PostgreSQL) and
+    `?wake_hints=off` (both) are read."""
     parts = urlsplit(url)
     query = dict(parse_qsl(parts.query))
     if parts.scheme == "sqlite":
@@ -66,7 +66,7 @@ def _sqlite_settings(
         raise ConfigError(
             f"invalid synchronous mode {mode!r} in store URL: expected NORMAL or FULL"
         )
-    _reject_unknown(url, query, {"busy_timeout_ms", "readers"})
+    _reject_unknown(url, query, {"busy_timeout_ms", "readers", "wake_hints"})
     return StoreSettings(
         url=url,
         engine="sqlite",
@@ -74,6 +74,7 @@ def _sqlite_settings(
         synchronous=mode,  # type: ignore[arg-type]
         busy_timeout_ms=_int_option(url, query, "busy_timeout_ms", 10_000),
         readers=_int_option(url, query, "readers", 4),
+        wake_hints=_switch(url, query, "wake_hints", True),
     )
 
 

@@ -32,6 +32,7 @@ from paybus.store.sql import Sql, UnitFactory
 from paybus.store.sqlite.checkpointer import Checkpointer
 from paybus.store.sqlite.errors import translate
 from paybus.store.sqlite.turns import WriterTurns
+from paybus.store.sqlite.wakes import SqliteWakeListener, WakeSender, socket_name, wakes_directory
 
 T = TypeVar("T")
 log = logging.getLogger("paybus.store")
@@ -52,6 +53,8 @@ class _Job:
     loop: asyncio.AbstractEventLoop
     outcome: Any = None
     error: BaseException | None = field(default=None)
+    #: the wake-up topics the unit named, sent to other processes once it has committed
+    topics: set[str] = field(default_factory=set)
 
 
 _STOP = object()
@@ -80,6 +83,12 @@ class SqliteEngine:
         self.checkpointer = Checkpointer(lambda: self._connect(read_only=False), self._path)
         #: the turn at writing that paybus processes sharing the file queue for
         self._turns = WriterTurns(self._path)
+        #: wake-up hints to and from the other processes sharing the file
+        self._wakes_directory = wakes_directory(self._path)
+        self._wake_name = socket_name()
+        self._wakes = (
+            WakeSender(self._wakes_directory, self._wake_name) if settings.wake_hints else None
+        )
 
     # -- lifecycle ---------------------------------------------------------------------------
 
@@ -163,7 +172,9 @@ class SqliteEngine:
         await self.read(probe)
 
     def wake_listener(self, on_wake: Callable[[str], None]) -> WakeListening | None:
-        return None  # SQLite has no notifications: sibling processes find work by polling
+        if self._wakes is None:
+            return None
+        return SqliteWakeListener(self._wakes_directory, self._wake_name, on_wake)
 
     # -- connections -------------------------------------------------------------------------
 
@@ -204,7 +215,7 @@ class SqliteEngine:
             # one snapshot for every statement of the unit
             connection.execute("BEGIN")
             try:
-                return _drive(connection.cursor(), unit)
+                return _drive(connection.cursor(), unit, set())
             finally:
                 connection.execute("COMMIT")
         except sqlite3.Error as error:
@@ -231,6 +242,8 @@ class SqliteEngine:
         finally:
             connection.close()
             self._turns.close()
+            if self._wakes is not None:
+                self._wakes.close()
 
     def _writer_connection(self) -> sqlite3.Connection:
         connection = self._connect(read_only=False)
@@ -294,6 +307,10 @@ class SqliteEngine:
                     connection.execute("ROLLBACK")
                 for job in batch:
                     job.outcome, job.error = None, failure
+        if self._wakes is not None:
+            topics = [job.topics for job in batch if job.error is None and job.topics]
+            if topics:
+                self._wakes.send(set().union(*topics))  # committed: now others may look
         self.checkpointer.nudge()
         _COMMIT_TIME.observe(time.perf_counter() - started)
         _BATCH_SIZE.observe(len(batch))
@@ -326,8 +343,9 @@ def _run_in_savepoint(cursor: sqlite3.Cursor, control: sqlite3.Cursor, job: _Job
 def _run(cursor: sqlite3.Cursor, job: _Job) -> bool:
     """Run one unit, keeping its outcome or its error on the job; True if it succeeded."""
     job.outcome, job.error = None, None
+    job.topics.clear()
     try:
-        job.outcome = _drive(cursor, job.unit)
+        job.outcome = _drive(cursor, job.unit, job.topics)
     except sqlite3.Error as error:
         job.error = translate(error)
         job.error.__cause__ = error
@@ -336,12 +354,17 @@ def _run(cursor: sqlite3.Cursor, job: _Job) -> bool:
     return job.error is None
 
 
-def _drive(cursor: sqlite3.Cursor, unit: UnitFactory[T]) -> T:
+def _drive(cursor: sqlite3.Cursor, unit: UnitFactory[T], topics: set[str]) -> T:
+    """Run the unit's statements; collect the topics it wakes (sent once it has committed)."""
     generator = unit()
     try:
         statement = next(generator)
         while True:
-            statement = generator.send(_execute(cursor, statement))
+            if statement.fetch == "wake":
+                topics.add(statement.text)
+                statement = generator.send(None)
+            else:
+                statement = generator.send(_execute(cursor, statement))
     except StopIteration as done:
         result: T = done.value
         return result
@@ -351,8 +374,6 @@ def _drive(cursor: sqlite3.Cursor, unit: UnitFactory[T]) -> T:
 
 def _execute(cursor: sqlite3.Cursor, statement: Sql) -> Any:
     fetch = statement.fetch
-    if fetch == "wake":
-        return None  # no notifications on SQLite: in-process hooks woke, siblings poll
     cursor.execute(statement.text, statement.params)
     if fetch == "all":
         return cursor.fetchall()
