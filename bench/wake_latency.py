@@ -1,7 +1,8 @@
-"""Cross-process wake-up latency on PostgreSQL: a message sent by one process, received by a long
-poll (ReceiveMessage, WaitTimeSeconds=20) already waiting in another process; wake-up hints
-(LISTEN/NOTIFY) against polling alone (`?wake_hints=off`, what paybus did before), in the same
-run, at the shipped poll interval (`queue_settings.poll_seconds`, 1 s).
+"""Cross-process wake-up latency on each engine: a message sent by one process, received by a
+long poll (ReceiveMessage, WaitTimeSeconds=20) already waiting in another process; wake-up hints
+(LISTEN/NOTIFY on PostgreSQL, datagrams on SQLite) against polling alone (`?wake_hints=off`,
+what paybus did before), in the same run, at the shipped poll interval
+(`queue_settings.poll_seconds`, 1 s). PostgreSQL is skipped when no server answers.
 
 The receiver is a separate process (this script with `--receive`) running the runtime that
 `paybus up` runs; this process sends at random moments (uniform over two poll intervals), each
@@ -21,6 +22,7 @@ import random
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 from typing import Any
@@ -104,23 +106,33 @@ def _summary(latencies: list[float]) -> dict[str, float]:
     }
 
 
-async def run(admin_url: str, poll_seconds: float, rounds: int) -> dict[str, Any]:
-    url, drop = fresh_pg_database(admin_url)
-    try:
-        setup = await open_store(url)
-        await QueueService(setup).create_queue(QUEUE)
-        await setup.close()
-        results: dict[str, Any] = {"poll_seconds": poll_seconds, "rounds": rounds}
-        for mode, query in (("polling", "?wake_hints=off"), ("hints", "")):
-            latencies = await trial(url + query, poll_seconds, rounds)
-            results[mode] = _summary(latencies)
-            print(f"{mode:8} {results[mode]}", flush=True)
-        results["median_ratio_polling_over_hints"] = round(
-            results["polling"]["median_ms"] / results["hints"]["median_ms"], 1
-        )
-        return results
-    finally:
-        drop()
+async def measure(engine: str, url: str, poll_seconds: float, rounds: int) -> dict[str, Any]:
+    setup = await open_store(url)
+    await QueueService(setup).create_queue(QUEUE)
+    await setup.close()
+    results: dict[str, Any] = {}
+    for mode, query in (("polling", "?wake_hints=off"), ("hints", "")):
+        latencies = await trial(url + query, poll_seconds, rounds)
+        results[mode] = _summary(latencies)
+        print(f"{engine:10} {mode:8} {results[mode]}", flush=True)
+    results["median_ratio_polling_over_hints"] = round(
+        results["polling"]["median_ms"] / results["hints"]["median_ms"], 1
+    )
+    return results
+
+
+async def run(admin_url: str | None, poll_seconds: float, rounds: int) -> dict[str, Any]:
+    results: dict[str, Any] = {"poll_seconds": poll_seconds, "rounds": rounds}
+    with tempfile.TemporaryDirectory() as tmp:
+        sqlite_url = f"sqlite:///{Path(tmp) / 'wake.db'}"
+        results["sqlite"] = await measure("sqlite", sqlite_url, poll_seconds, rounds)
+    if admin_url is not None:
+        url, drop = fresh_pg_database(admin_url)
+        try:
+            results["postgresql"] = await measure("postgresql", url, poll_seconds, rounds)
+        finally:
+            drop()
+    return results
 
 
 def main() -> None:
@@ -138,10 +150,11 @@ def main() -> None:
     if args.receive:
         asyncio.run(receive(args.receive, args.poll_seconds))
         return
-    if not postgres_available(args.postgres):
-        sys.exit(f"no PostgreSQL at {args.postgres}: this benchmark needs one")
+    admin_url = args.postgres if postgres_available(args.postgres) else None
+    if admin_url is None:
+        print(f"no PostgreSQL at {args.postgres}: SQLite only", flush=True)
     rounds = 10 if args.quick else 30
-    results = asyncio.run(run(args.postgres, args.poll_seconds, rounds))
+    results = asyncio.run(run(admin_url, args.poll_seconds, rounds))
     print("RESULT " + orjson.dumps(results).decode())
 
 
