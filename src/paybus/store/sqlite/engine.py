@@ -6,6 +6,9 @@ its own outcome. A unit that fails rolls back alone: the batch first runs withou
 (each costs more than a typical unit); if a unit fails, the batch is rolled back and run again
 with every unit in its own SAVEPOINT. Units may therefore run more than once before they commit,
 as on PostgreSQL after a serialization failure: they must have no effects outside their SQL.
+
+Processes sharing the file take turns at writing through a kernel lock (`turns.py`), and after
+each commit the writer tells them about the work its units left (`wakes.py`).
 """
 
 from __future__ import annotations
