@@ -64,8 +64,8 @@ class AwsConfig(_Section):
 class QueueSettings(_Section):
     #: how often messages past their retention period are removed
     retention_sweep_seconds: float = Field(default=60.0, gt=0)
-    #: how often a long poll re-checks the store for sends made by other processes (on
-    #: PostgreSQL their wake-up hints come at once; this is the fallback when one is lost)
+    #: how often a long poll re-checks the store for sends made by other processes (their
+    #: wake-up hints come at once; this is the fallback when one is lost)
     poll_seconds: float = Field(default=1.0, gt=0)
 
 
@@ -122,7 +122,7 @@ class WorkflowsConfig(_Section):
     #: a task invocation not finished by then (its worker died) runs again on another worker
     task_lease_seconds: float = Field(default=300.0, gt=0)
     #: how often workers look for work other processes left (timers, callbacks, expired leases);
-    #: on PostgreSQL other processes' wake-up hints make them look at once
+    #: other processes' wake-up hints make them look at once
     poll_seconds: float = Field(default=0.5, gt=0)
     #: task invocations running at once in one process
     task_concurrency: int = Field(default=32, ge=1, le=1024)

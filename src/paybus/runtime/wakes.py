@@ -1,9 +1,10 @@
 """Wake-ups from other processes sharing the database, routed to this process's own hooks.
 
-The store's listener (PostgreSQL LISTEN; topics in `paybus.store.wakes`) hears what another
-process committed, and each topic sets the event a commit in this process would have set: a long
-poll on the queue, the bus dispatcher, the workflow engine's task claims and timers. A topic no
-hook here cares about is dropped; a lost one costs the poll interval of the loop it would wake.
+The store's listener (PostgreSQL LISTEN, a socket on SQLite; topics in `paybus.store.wakes`)
+hears what another process committed, and each topic sets the event a commit in this process
+would have set: a long poll on the queue, the bus dispatcher, the workflow engine's task claims
+and timers. A topic no hook here cares about is dropped; a lost one costs the poll interval of
+the loop it would wake.
 """
 
 from __future__ import annotations

@@ -1,8 +1,9 @@
 """Wake-up hints between processes sharing one database: the channel and the topics units name.
 
-A unit that leaves work for other processes (`sql.wake`) names a topic; on PostgreSQL each
-process's listener hears it after the commit and wakes the loop that would otherwise find the
-work at its next poll. A hint is never the truth: one that is lost costs a poll interval.
+A unit that leaves work for other processes (`sql.wake`) names a topic; each process's listener
+hears it after the commit (PostgreSQL NOTIFY, SQLite datagrams: `store/sqlite/wakes.py`) and
+wakes the loop that would otherwise find the work at its next poll. A hint is never the truth:
+one that is lost costs a poll interval.
 """
 
 from __future__ import annotations
