@@ -4,6 +4,7 @@ stops them all."""
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import sqlite3
@@ -116,3 +117,52 @@ def _zombie(pid: int) -> bool:
         return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] == "Z"
     except OSError:
         return True
+
+
+def test_a_sibling_killed_under_load_loses_no_acknowledged_webhook(tmp_path: Path) -> None:
+    """SIGKILL of a sibling while both processes take webhooks: it may die holding the turn at
+    writing or in the middle of a batch. Every webhook answered 200 is queued, and the
+    processor's retries of the others leave each event queued exactly once."""
+    ids = IdMaker(11)
+    now = int(time.time())
+    deliveries = [signed_delivery("stripe", "invoice.paid", SECRET, ids, now) for _ in range(800)]
+
+    with paybus_up(tmp_path, CONFIG) as server, httpx.Client(timeout=30) as client:
+
+        def post(delivery) -> int | None:  # type: ignore[no-untyped-def]
+            try:
+                response = client.post(
+                    f"{server.url}/webhooks/stripe", content=delivery.body, headers=delivery.headers
+                )
+            except httpx.TransportError:
+                return None  # the connection died with the process: the processor retries
+            return response.status_code
+
+        [sibling] = wait_for(lambda: children(server.process.pid))
+        wait_for(lambda: server.log().count("listening on") == 2)  # both accept connections
+        with ThreadPoolExecutor(16) as pool:
+            pending = [pool.submit(post, d) for d in deliveries]
+            wait_for(lambda: sum(f.done() for f in pending) >= 200)
+            os.kill(sibling, signal.SIGKILL)
+            statuses = [f.result() for f in pending]
+        acknowledged = {
+            json.loads(d.body)["id"] for d, s in zip(deliveries, statuses, strict=True) if s == 200
+        }
+        assert len(acknowledged) >= 200
+        assert acknowledged <= queued_event_ids(tmp_path), "an acknowledged webhook was lost"
+
+        wait_for(lambda: [pid for pid in children(server.process.pid) if pid != sibling])
+        retried = [d for d, s in zip(deliveries, statuses, strict=True) if s != 200]
+        with ThreadPoolExecutor(16) as pool:
+            assert list(pool.map(post, retried)) == [200] * len(retried)
+        queued = queued_event_ids(tmp_path, distinct=False)
+        assert sorted(queued) == sorted(json.loads(d.body)["id"] for d in deliveries)
+        with sqlite3.connect(tmp_path / "paybus.db") as db:
+            assert db.execute("PRAGMA integrity_check").fetchone() == ("ok",)
+
+
+def queued_event_ids(tmp_path: Path, *, distinct: bool = True):  # type: ignore[no-untyped-def]
+    with sqlite3.connect(tmp_path / "paybus.db") as db:
+        bodies = [row[0] for row in db.execute("SELECT body FROM queue_messages")]
+    ids = [json.loads(body)["detail"]["id"] for body in bodies]
+    return set(ids) if distinct else ids
