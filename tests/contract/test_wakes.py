@@ -120,18 +120,21 @@ async def test_a_process_does_not_hear_its_own_hints(store: Store) -> None:
     assert topics == [EVERYTHING]
 
 
-async def test_a_dead_process_socket_is_tidied_away_by_the_next_sender(store: Store) -> None:
+async def test_dead_processes_sockets_are_tidied_away_and_the_living_still_hear(
+    store: Store, heard: list[str]
+) -> None:
     if store.dialect.name != "sqlite":
         pytest.skip("SQLite's wake-up sockets")
     assert store.settings.path is not None
     directory = wakes_directory(store.settings.path)
-    directory.mkdir(exist_ok=True)
-    dead = directory / "12345-deadbeef0000.sock"
-    left = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
-    left.bind(str(dead))
-    left.close()  # the file stays, as after kill -9: nobody reads it
+    dead = [directory / f"{12345 + n}-deadbeef0000.sock" for n in range(5)]
+    for path in dead:
+        left = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+        left.bind(str(path))
+        left.close()  # the file stays, as after kill -9: nobody reads it
     await store.write(lambda: wake(queue_topic("orders")))
-    assert not dead.exists()
+    assert await settle(heard, 1) == [queue_topic("orders")]
+    assert [path for path in dead if path.exists()] == []
 
 
 async def test_wake_hints_off_sends_and_hears_nothing(store_url: str) -> None:

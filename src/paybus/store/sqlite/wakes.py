@@ -78,7 +78,7 @@ class WakeSender:
             self._socket.setblocking(False)
         chosen = sorted(set(topics))
         for datagram in _datagrams(chosen):
-            for peer in peers:
+            for peer in list(peers):  # a copy: a gone peer is removed from the list meanwhile
                 self._send_one(datagram, peer)
         for topic in chosen:
             WAKES_SENT.labels(kind_of(topic)).inc()
